@@ -1,0 +1,81 @@
+// Contract between the assembler driver and the instruction encoder: one resolved
+// instruction (operands already evaluated to numbers) in, the bytes `nasm -f bin` would emit out.
+
+import type { SizeKeyword } from './types';
+
+/** One operand after expression evaluation. Register names are lowercase NASM names. */
+export type EncOperand =
+  | {
+      kind: 'reg';
+      /** rax, r8d, spl, ah, xmm0, ymm3, cr3, dr7, gs, st0, st(1) is written st1, k1, bnd0 ... */
+      reg: string;
+    }
+  | {
+      kind: 'imm';
+      value: bigint;
+      /** `byte 5`, `dword x`, ... */
+      size?: SizeKeyword;
+      /** `strict` given: the size keyword is binding (NASM does not pick a shorter form). */
+      strict: boolean;
+      /** `short` / `near` / `far` before a branch target. */
+      jump?: 'short' | 'near' | 'far';
+      /**
+       * false: the value involves a symbol not yet defined in this pass (forward reference);
+       * `value` is then a guess (0 or the previous pass's value) and the encoder picks the
+       * form NASM picks for an unknown value (see encoder.ts for the rules).
+       */
+      known: boolean;
+    }
+  | {
+      kind: 'mem';
+      /** Operand size keyword before the brackets: `qword [x]`. */
+      size?: SizeKeyword;
+      /** Segment override written inside or outside the brackets: `gs:[x]`, `[gs:x]`. */
+      segment?: string;
+      base?: string;
+      index?: string;
+      scale: 1 | 2 | 4 | 8;
+      /** Evaluated displacement (sum of the non-register terms). */
+      disp: bigint;
+      /** A displacement term was written (even `+0`): NASM then still may drop a zero disp. */
+      hasDisp: boolean;
+      /** false: the displacement involves a not-yet-defined symbol (forward reference). */
+      dispKnown: boolean;
+      /** `[byte rax+x]`, `[dword rax+x]`, `[qword x]` (64-bit absolute address). */
+      dispSize?: SizeKeyword;
+      nosplit?: boolean;
+      /** Explicit `rel` / `abs` inside the brackets; undefined follows `defaultRel`. */
+      addressing?: 'rel' | 'abs';
+      /** The displacement names a label/symbol (so `default rel` makes it RIP-relative). */
+      hasSymbol: boolean;
+    };
+
+export interface EncodeRequest {
+  /** Lowercase mnemonic as written (after prefixes), e.g. `mov`, `jz`, `rep` is a prefix not a mnemonic. */
+  mnemonic: string;
+  /** Prefixes as written, lowercase: lock rep repe repz repne repnz o16 o32 o64 a32 a64 cs ds es ss fs gs xacquire xrelease bnd. */
+  prefixes: string[];
+  operands: EncOperand[];
+  /** Address of the instruction's first byte (for rel branches and RIP-relative displacements). */
+  address: number;
+  /** `default rel` is in effect. */
+  defaultRel: boolean;
+}
+
+export type EncodeResult =
+  | {
+      ok: true;
+      bytes: Uint8Array;
+      /** NASM-style warning, e.g. an immediate truncated to its field ("byte data exceeds bounds"). */
+      warning?: string;
+    }
+  | {
+      ok: false;
+      /** NASM-style message: "invalid combination of opcode and operands", ... */
+      message: string;
+      /** 0-based index of the operand the error is about, when there is one. */
+      operand?: number;
+    };
+
+/** Signature of `encodeInstruction` in encoder.ts. */
+export type EncodeInstruction = (req: EncodeRequest) => EncodeResult;
