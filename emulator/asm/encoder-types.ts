@@ -21,10 +21,18 @@ export type EncOperand =
       jump?: 'short' | 'near' | 'far';
       /**
        * false: the value involves a symbol not yet defined in this pass (forward reference);
-       * `value` is then a guess (0 or the previous pass's value) and the encoder picks the
-       * form NASM picks for an unknown value (see encoder.ts for the rules).
+       * `value` is then a guess (0 or the previous pass's value). The encoder then picks the
+       * smallest form (short jump, imm8) and reports no range errors, so sizes only grow over
+       * passes; the final pass must have known=true everywhere for NASM's exact bytes.
        */
       known: boolean;
+      /**
+       * The value is relocatable in NASM's sense: it involves a label address or `$`/`$$`
+       * (`lab`, `lab+4`, `$`), not a pure number (a difference of two labels, an `equ` number).
+       * NASM never shrinks such a value: no sign-extended imm8 form (`push lab` is 68 id,
+       * `add eax, lab` is 05 id) and `mov r64, lab` is always the 10-byte B8+r io form.
+       */
+      hasSymbol?: boolean;
     }
   | {
       kind: 'mem';
@@ -46,7 +54,12 @@ export type EncOperand =
       nosplit?: boolean;
       /** Explicit `rel` / `abs` inside the brackets; undefined follows `defaultRel`. */
       addressing?: 'rel' | 'abs';
-      /** The displacement names a label/symbol (so `default rel` makes it RIP-relative). */
+      /**
+       * The displacement is relocatable (involves a label address or `$`; see the imm operand's
+       * `hasSymbol`). NASM then always uses a 32-bit displacement (`[rbx+lab]` is mod=10 even when
+       * lab < 128) and, under `default rel` without fs:/gs: override, RIP-relative addressing.
+       * A pure number (`[0x10]`, `[equ_const]`) is never made RIP-relative.
+       */
       hasSymbol: boolean;
     };
 
