@@ -1,0 +1,98 @@
+// Per-core state of the system architecture that the ISA core does not hold: MSRs other than
+// the segment bases, IA32_KERNEL_GS_BASE, the I/O port bus, the event sinks (GS events, shadow
+// call stack) and the exception-nesting state used for double-fault rules.
+
+import type { Core } from '../core';
+import { MSR, resetMsrs } from '../../machine/msr';
+import type { CplCause, GsCause, GsEvent } from '../../machine/events';
+import type { ShadowFrame, FrameKind } from '../../machine/shadow-stack';
+
+/** I/O ports (in/out), provided by the machine. Values are unsigned, `size` in bytes (1, 2, 4). */
+export interface PortBus {
+  in(core: Core, port: number, size: number): number;
+  out(core: Core, port: number, size: number, value: number): void;
+}
+
+/** Observers the machine installs; all optional so a bare Core works in unit tests. */
+export interface SystemObserver {
+  gsEvent?(e: GsEvent): void;
+  /** Shadow call stack: a control transfer that pushes a frame. */
+  pushFrame?(core: Core, f: ShadowFrame): void;
+  /** `ret` (with RSP before the pop) or iretq/sysret (the kinds to unwind to). */
+  popFrame?(core: Core, kinds: readonly FrameKind[] | null, rspBefore: number): void;
+  /** The core went to a state the emulator cannot run (e.g. compatibility mode). */
+}
+
+export class SystemState {
+  /** Core index = APIC id = IA32_TSC_AUX reset value. */
+  readonly index: number;
+  /** MSRs not held elsewhere (EFER lives in core.efer, FS/GS bases in core.seg, TSC in core.icount). */
+  readonly msrs: Map<number, bigint>;
+  /** IA32_KERNEL_GS_BASE as a canonical signed Number (like core.seg[GS].base). */
+  kernelGsBase = 0;
+  ports: PortBus | null = null;
+  observer: SystemObserver = {};
+  /** Vectors being delivered right now (nesting), for the double-fault rules (SDM Vol 3A 6.15 Table 6-5). */
+  delivering: number[] = [];
+  /** Reasons collected while escalating to #DF / triple fault. */
+  chain: string[] = [];
+  /** IDTR was loaded by `lidt` (design: no IDT at reset). */
+  idtLoaded = false;
+
+  constructor(index: number) {
+    this.index = index;
+    this.msrs = resetMsrs(index);
+    for (const k of [MSR.EFER, MSR.FS_BASE, MSR.GS_BASE, MSR.KERNEL_GS_BASE, MSR.TSC]) this.msrs.delete(k);
+  }
+}
+
+const states = new WeakMap<Core, SystemState>();
+
+/** The system state of a core, created on first use (index = its APIC id). */
+export function sysOf(c: Core): SystemState {
+  let s = states.get(c);
+  if (!s) {
+    s = new SystemState(c.apicId);
+    states.set(c, s);
+  }
+  return s;
+}
+
+/** Replace a core's system state (snapshot restore). */
+export function setSysState(c: Core, s: SystemState): void {
+  states.set(c, s);
+}
+
+export const TWO32 = 4294967296;
+
+/** Canonical signed Number -> unsigned 64-bit bigint. */
+export function u64(a: number): bigint {
+  return BigInt.asUintN(64, BigInt(a));
+}
+
+/** Unsigned/signed 64-bit bigint (canonical) -> canonical signed Number. */
+export function addrOf(v: bigint): number {
+  return Number(BigInt.asIntN(64, v));
+}
+
+/** Emit a GS event when anyone listens. */
+export function emitGs(
+  c: Core,
+  e:
+    | { kind: 'swapgs' }
+    | { kind: 'gs-base' | 'kernel-gs-base' | 'fs-base'; cause: GsCause; old: bigint; value: bigint }
+    | { kind: 'cpl'; cause: CplCause; from: number; to: number; vector?: number },
+  rip = c.rip,
+): void {
+  const s = sysOf(c);
+  const sink = s.observer.gsEvent;
+  if (!sink) return;
+  sink({
+    ...e,
+    core: s.index,
+    rip,
+    gsBase: u64(c.seg[5]!.base),
+    kernelGsBase: u64(s.kernelGsBase),
+    cpl: c.cpl,
+  } as GsEvent);
+}
