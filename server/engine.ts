@@ -1,0 +1,81 @@
+// The one place the server calls the NASM front end and the analysis: text in, the assembled
+// program, findings, entries and the GS state per instruction out, translated into the small
+// views the editor features need. No LSP types; every other server module goes through here.
+
+import type { AssembledProgram, Diagnostic, FileHost, Severity, SourceRange } from '../emulator/asm/types';
+import { analyze, RULES, type GsStateSummary } from './analysis';
+import type { LintSettings } from './settings';
+
+export type GsBase = 'user' | 'kernel' | 'conflict' | 'unknown';
+
+/** What the analysis knows about gs.base at one instruction, in words a hover can print. */
+export interface GsView {
+  base: GsBase;
+  /** `GS: kernel (swapgs line 31)`, as the analysis words it. */
+  text: string;
+  /** The swapgs instructions that made it so, when there are any. */
+  since: SourceRange[];
+}
+
+export interface EntryView {
+  label: string;
+  kind: 'syscall' | 'interrupt';
+  /** How it was found, one sentence. */
+  how: string;
+}
+
+export interface RuleView {
+  id: string;
+  defaultSeverity: Severity;
+  /** One line, shown as the SARIF short description and in hovers. */
+  title: string;
+}
+
+export interface EngineResult {
+  program: AssembledProgram;
+  diagnostics: Diagnostic[];
+  entries: EntryView[];
+  /** State before the instruction at `address` (undefined: not reached from any entry). */
+  gsAt(address: number): GsView | undefined;
+  /** State after it (for the hint after a swapgs). */
+  gsAfter(address: number): GsView | undefined;
+}
+
+export function ruleCatalog(): readonly RuleView[] {
+  return RULES;
+}
+
+function emptyProgram(): AssembledProgram {
+  return { image: new Uint8Array(0), org: 0x100000, sections: [], symbols: new Map(), lines: [], instructions: [], diagnostics: [], comments: [] };
+}
+
+/** Until the assembler lands: an empty program. */
+function assembleForLint(text: string, file: string, host: FileHost, includePaths: readonly string[]): AssembledProgram {
+  void text;
+  void file;
+  void host;
+  void includePaths;
+  return emptyProgram();
+}
+
+function view(s: GsStateSummary | undefined): GsView | undefined {
+  if (!s) return undefined;
+  const known = s.gsBases.filter((b) => b !== 'unknown');
+  const base: GsBase = known.length > 1 ? 'conflict' : known.length === 1 && s.gsBases.length === 1 ? known[0]! : known.length === 1 ? known[0]! : 'unknown';
+  return { base, text: s.text, since: s.swapSites };
+}
+
+export function runEngine(text: string, file: string, host: FileHost, settings: LintSettings): EngineResult {
+  const program = assembleForLint(text, file, host, settings.includePaths);
+  const result = analyze(program, {
+    extraEntries: settings.extraEntries.map((e) => ({ name: e.label, kind: e.kind })),
+    severities: settings.severities,
+  });
+  return {
+    program,
+    diagnostics: result.diagnostics,
+    entries: result.entries.map((e) => ({ label: e.label, kind: e.kind, how: e.description })),
+    gsAt: (a) => view(result.stateAt(a, 'before')),
+    gsAfter: (a) => view(result.stateAt(a, 'after')),
+  };
+}

@@ -1,0 +1,97 @@
+// Inlay hints with the GS base after each swapgs and at each gs: access, and semantic tokens
+// that mark the `gs` of each gs: operand by that state (modifiers userGs / kernelGs /
+// conflictGs / unknownGs), both read from the analysis' state per instruction.
+
+import { InlayHintKind, type InlayHint } from 'vscode-languageserver/node';
+import type { InstructionRecord } from '../../emulator/asm/types';
+import type { GsBase, GsView } from '../engine';
+import type { DocumentModel } from '../model';
+import { userSite } from '../model';
+
+export const SEMANTIC_TOKEN_TYPES = ['variable'] as const;
+export const SEMANTIC_TOKEN_MODIFIERS = ['userGs', 'kernelGs', 'conflictGs', 'unknownGs'] as const;
+
+const MODIFIER_BIT: Record<GsBase, number> = { user: 1 << 0, kernel: 1 << 1, conflict: 1 << 2, unknown: 1 << 3 };
+
+function gsOperand(ins: InstructionRecord): Extract<InstructionRecord['operands'][number], { kind: 'mem' }> | undefined {
+  for (const op of ins.operands) if (op.kind === 'mem' && op.segment?.toLowerCase() === 'gs') return op;
+  return undefined;
+}
+
+function hasGsAccess(ins: InstructionRecord): boolean {
+  return gsOperand(ins) !== undefined || ins.prefixes.some((p) => p.toLowerCase() === 'gs');
+}
+
+function label(v: GsView | undefined): string {
+  return v ? (v.base === 'conflict' ? 'GS: user/kernel?' : `GS: ${v.base}`) : 'GS: ?';
+}
+
+export interface LineRange {
+  startLine: number;
+  endLine: number;
+}
+
+export function inlayHints(model: DocumentModel, span: LineRange): InlayHint[] {
+  const hints: InlayHint[] = [];
+  const seen = new Set<string>();
+  for (const ins of model.program.instructions) {
+    const isSwapgs = ins.mnemonic.toLowerCase() === 'swapgs';
+    if (!isSwapgs && !hasGsAccess(ins)) continue;
+    const site = userSite(ins.site, ins.stack, model.file);
+    if (!site || site.line < span.startLine || site.line > span.endLine) continue;
+    const state = isSwapgs ? model.gsAfter(ins.address) : model.gsAt(ins.address);
+    if (!state) continue;
+    // Written on this line: after the operand (or the swapgs); expanded from a macro: end of the call line.
+    const op = gsOperand(ins);
+    const own = ins.stack.length === 0 && ins.site.file === model.file;
+    const col = own ? (op && !isSwapgs ? op.range.end : ins.site.end) : (model.lines[site.line] ?? '').replace(/\s*(;.*)?$/, '').length;
+    const key = `${site.line}:${col}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    hints.push({
+      position: { line: site.line, character: col },
+      label: isSwapgs ? `→ ${label(state)}` : label(state),
+      kind: InlayHintKind.Type,
+      paddingLeft: true,
+      tooltip: `gs.base ${isSwapgs ? 'after this swapgs' : 'at this access'}: ${state.text}`,
+    });
+  }
+  hints.sort((a, b) => a.position.line - b.position.line || a.position.character - b.position.character);
+  return hints;
+}
+
+/** LSP semantic token data (relative encoding) for the `gs` of each gs: operand written in this file. */
+export function semanticTokens(model: DocumentModel): number[] {
+  const marks: { line: number; start: number; length: number; mods: number }[] = [];
+  const seen = new Set<string>();
+  for (const ins of model.program.instructions) {
+    const op = gsOperand(ins);
+    if (!op || op.range.file !== model.file) continue;
+    const tok = model.index.tokens[op.range.line]?.find(
+      (t) => t.kind === 'ident' && t.text.toLowerCase() === 'gs' && t.range.start >= op.range.start && t.range.end <= op.range.end,
+    );
+    if (!tok) continue;
+    const key = `${tok.range.line}:${tok.range.start}`;
+    const state = model.gsAt(ins.address);
+    const mods = MODIFIER_BIT[state?.base ?? 'unknown'];
+    if (seen.has(key)) {
+      // Several expansions of one macro line: a token seen in different states is a conflict.
+      const prev = marks.find((m) => m.line === tok.range.line && m.start === tok.range.start)!;
+      if (prev.mods !== mods) prev.mods = MODIFIER_BIT.conflict;
+      continue;
+    }
+    seen.add(key);
+    marks.push({ line: tok.range.line, start: tok.range.start, length: tok.range.end - tok.range.start, mods });
+  }
+  marks.sort((a, b) => a.line - b.line || a.start - b.start);
+  const data: number[] = [];
+  let prevLine = 0;
+  let prevStart = 0;
+  for (const m of marks) {
+    const dl = m.line - prevLine;
+    data.push(dl, dl === 0 ? m.start - prevStart : m.start, m.length, 0, m.mods);
+    prevLine = m.line;
+    prevStart = m.start;
+  }
+  return data;
+}
