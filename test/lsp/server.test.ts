@@ -1,0 +1,331 @@
+// Protocol tests: the built language server (dist/server.js) over stdio with a real JSON-RPC
+// client. Each test states what a user of an editor would see.
+
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CodeAction, CompletionItem, Diagnostic, DocumentSymbol, Hover, InlayHint, Location, WorkspaceEdit } from 'vscode-languageserver-protocol';
+import { fileUri, LspTestClient } from './lsp-client';
+import { applyEdits, lineOf, posOf } from './text-utils';
+
+const FIXTURES = path.join(__dirname, 'fixtures');
+const BROKEN = readFileSync(path.join(FIXTURES, 'entry-missing-swapgs.asm'), 'utf8');
+let n = 0;
+/** A fresh document URI per test, inside the fixtures folder so includes resolve there. */
+const uri = (name = 'doc'): string => fileUri(path.join(FIXTURES, `${name}-${++n}.asm`));
+
+function hoverText(h: Hover | null): string {
+  if (!h) return '';
+  const c = h.contents as { value?: string } | string;
+  return typeof c === 'string' ? c : (c.value ?? '');
+}
+
+let client: LspTestClient;
+beforeAll(async () => {
+  client = new LspTestClient();
+  await client.initialize();
+});
+afterAll(async () => {
+  await client.shutdown();
+});
+
+describe('initialize', () => {
+  it('declares incremental sync and every editor feature', async () => {
+    const c = new LspTestClient();
+    try {
+      const { capabilities } = await c.initialize();
+      expect(capabilities['textDocumentSync']).toMatchObject({ openClose: true, change: 2 });
+      for (const cap of [
+        'hoverProvider',
+        'completionProvider',
+        'documentSymbolProvider',
+        'definitionProvider',
+        'referencesProvider',
+        'renameProvider',
+        'inlayHintProvider',
+        'semanticTokensProvider',
+        'codeActionProvider',
+      ]) {
+        expect(capabilities[cap], cap).toBeTruthy();
+      }
+      expect(JSON.stringify(capabilities['semanticTokensProvider'])).toContain('kernelGs');
+    } finally {
+      await c.shutdown();
+    }
+  });
+});
+
+describe('diagnostics', () => {
+  it('reports the missing swapgs with rule id, doc link, source and the related swapgs', async () => {
+    const u = uri();
+    await client.open(u, BROKEN);
+    const diags = await client.diagnosticsFor(u);
+    const d = diags.find((x) => x.code === 'gs-kernel-base-on-exit');
+    expect(d, JSON.stringify(diags)).toBeDefined();
+    expect(d!.source).toBe('swapgs-lab');
+    expect(d!.severity).toBe(1);
+    expect(d!.range.start.line).toBe(lineOf(BROKEN, 'o64 sysret'));
+    expect(d!.codeDescription?.href).toMatch(/^file:.*\/docs\/rules\/gs-kernel-base-on-exit\.md$/);
+    expect(d!.relatedInformation?.some((r) => r.location.range.start.line === lineOf(BROKEN, '    swapgs'))).toBe(true);
+  });
+
+  it('an edit that adds the swapgs clears the finding (incremental change)', async () => {
+    const u = uri();
+    await client.open(u, BROKEN);
+    expect((await client.diagnosticsFor(u)).some((d) => d.code === 'gs-kernel-base-on-exit')).toBe(true);
+    const at = posOf(BROKEN, 'o64 sysret');
+    const v = await client.change(u, [{ range: { start: at, end: at }, text: 'swapgs\n    ' }]);
+    const after = await client.diagnosticsFor(u, v);
+    expect(after.filter((d) => d.code === 'gs-kernel-base-on-exit')).toEqual([]);
+  });
+
+  it('a syntax error is located at its line and the rest of the file is still linted', async () => {
+    const u = uri();
+    const text = BROKEN.replace('    push rcx\n', '    push rcx,,\n');
+    await client.open(u, text);
+    const diags = await client.diagnosticsFor(u);
+    const syntax = diags.find((d) => d.range.start.line === lineOf(text, 'push rcx,,'));
+    expect(syntax?.severity).toBe(1);
+    expect(diags.some((d) => d.code === 'gs-kernel-base-on-exit')).toBe(true);
+  });
+
+  it('closing a document clears its diagnostics', async () => {
+    const u = uri();
+    await client.open(u, BROKEN);
+    await client.diagnosticsFor(u);
+    const count = client.published.length;
+    await client.close(u);
+    const p = await client.waitFor((x) => x.uri === u && client.published.indexOf(x) >= count);
+    expect(p.diagnostics).toEqual([]);
+  });
+});
+
+describe('settings (workspace/configuration)', () => {
+  it('a severity override and a switched-off rule are applied', async () => {
+    const c = new LspTestClient();
+    try {
+      await c.initialize({ rules: { 'gs-kernel-base-on-exit': { severity: 'warning' } } });
+      const u = uri();
+      await c.open(u, BROKEN);
+      const d = (await c.diagnosticsFor(u)).find((x) => x.code === 'gs-kernel-base-on-exit');
+      expect(d?.severity).toBe(2);
+      c.settings = { rules: { 'gs-kernel-base-on-exit': { enabled: false } } };
+      const before = c.published.length;
+      await c.conn.sendNotification('workspace/didChangeConfiguration', { settings: null });
+      const p = await c.waitFor((x) => x.uri === u && c.published.indexOf(x) >= before);
+      expect(p.diagnostics.some((x) => x.code === 'gs-kernel-base-on-exit')).toBe(false);
+    } finally {
+      await c.shutdown();
+    }
+  });
+});
+
+describe('hover', () => {
+  const u = uri('hover');
+  beforeAll(async () => {
+    await client.open(u, BROKEN);
+    await client.diagnosticsFor(u);
+  });
+  const hoverAt = (needle: string, nth = 0, offset = 1) =>
+    client.request<Hover | null>('textDocument/hover', { textDocument: { uri: u }, position: posOf(BROKEN, needle, nth, offset) }).then(hoverText);
+
+  it('explains swapgs: what it swaps, the manual section, and the GS base after it', async () => {
+    const t = await hoverAt('    swapgs', 0, 6);
+    expect(t).toContain('IA32_KERNEL_GS_BASE');
+    expect(t).toMatch(/SDM Vol\. 2B, SWAPGS/);
+    expect(t).toMatch(/after: .*kernel/i);
+  });
+
+  it('decomposes a gs: memory operand with the active base', async () => {
+    const t = await hoverAt('[gs:percpu.kernel_rsp]', 0, 3);
+    expect(t).toMatch(/gs\.base \(.*kernel.*\) \+ 0x8/i);
+  });
+
+  it('lists registers read and written from the instruction info', async () => {
+    const t = await hoverAt('    wrmsr', 0, 6);
+    expect(t).toMatch(/reads .*`ecx`/);
+    expect(t).toContain('IA32_LSTAR');
+  });
+
+  it('names MSR numbers', async () => {
+    const t = await hoverAt('0xC0000082', 0, 3);
+    expect(t).toContain('IA32_LSTAR');
+  });
+
+  it('gives a label its address and says how it was taken as an entry', async () => {
+    const t = await hoverAt('lea rax, [syscall_entry]', 0, 12);
+    expect(t).toMatch(/label at 0x10[0-9a-f]{4}/);
+    expect(t).toMatch(/syscall entry/i);
+  });
+});
+
+describe('completion', () => {
+  it('offers mnemonics, registers, labels, macros and MSR names', async () => {
+    const u = uri();
+    await client.open(u, BROKEN);
+    const items = await client.request<CompletionItem[]>('textDocument/completion', { textDocument: { uri: u }, position: posOf(BROKEN, '    call helper', 0, 4) });
+    const labels = new Set(items.map((i) => i.label));
+    for (const l of ['swapgs', 'wrmsr', 'vpxor', 'rax', 'r15', 'gs', 'helper', 'syscall_entry', 'SAVE_USER_RSP', 'MSR_LSTAR', 'IA32_KERNEL_GS_BASE']) {
+      expect(labels.has(l), l).toBe(true);
+    }
+  });
+});
+
+describe('symbols and navigation', () => {
+  const u = uri('nav');
+  beforeAll(async () => {
+    await client.open(u, BROKEN);
+    await client.diagnosticsFor(u);
+  });
+
+  it('outlines sections, labels with their local labels, the macro and the struc with its fields', async () => {
+    const syms = await client.request<DocumentSymbol[]>('textDocument/documentSymbol', { textDocument: { uri: u } });
+    const flat = (xs: DocumentSymbol[]): DocumentSymbol[] => xs.flatMap((x) => [x, ...flat(x.children ?? [])]);
+    const all = flat(syms);
+    const text = all.find((s) => s.name === '.text');
+    expect(text?.children?.map((c) => c.name)).toEqual(expect.arrayContaining(['_start', 'syscall_entry', 'helper', 'other']));
+    const helper = all.find((s) => s.name === 'helper');
+    expect(helper?.children?.map((c) => c.name)).toEqual(['.loop']);
+    expect(all.find((s) => s.name === 'SAVE_USER_RSP')).toBeDefined();
+    expect(all.find((s) => s.name === 'percpu')?.children?.map((c) => c.name)).toEqual(['.user_rsp', '.kernel_rsp']);
+  });
+
+  it('goes to the local label of the enclosing function, not the other one', async () => {
+    const locs = await client.request<Location[]>('textDocument/definition', { textDocument: { uri: u }, position: posOf(BROKEN, 'jnz .loop', 0, 5) });
+    expect(locs.map((l) => l.range.start.line)).toEqual([lineOf(BROKEN, '.loop:', 0)]);
+  });
+
+  it('goes to struc fields, macros and %defines', async () => {
+    const def = async (needle: string, offset: number) =>
+      (await client.request<Location[]>('textDocument/definition', { textDocument: { uri: u }, position: posOf(BROKEN, needle, 0, offset) })).map((l) => l.range.start.line);
+    expect(await def('[gs:percpu.kernel_rsp]', 6)).toEqual([lineOf(BROKEN, '.kernel_rsp:')]);
+    expect(await def('    SAVE_USER_RSP', 6)).toEqual([lineOf(BROKEN, '%macro SAVE_USER_RSP')]);
+    expect(await def('mov ecx, MSR_LSTAR', 11)).toEqual([lineOf(BROKEN, '%define MSR_LSTAR')]);
+  });
+
+  it('finds every reference of a struc field, inside the macro body too', async () => {
+    const locs = await client.request<Location[]>('textDocument/references', {
+      textDocument: { uri: u },
+      position: posOf(BROKEN, '.user_rsp:', 0, 2),
+      context: { includeDeclaration: true },
+    });
+    expect(locs.map((l) => l.range.start.line).sort((a, b) => a - b)).toEqual(
+      [lineOf(BROKEN, '.user_rsp:'), lineOf(BROKEN, 'mov [gs:percpu.user_rsp]'), lineOf(BROKEN, 'mov rsp, [gs:percpu.user_rsp]')].sort((a, b) => a - b),
+    );
+  });
+
+  it('renames a local label only under its parent', async () => {
+    const edit = await client.request<WorkspaceEdit>('textDocument/rename', { textDocument: { uri: u }, position: posOf(BROKEN, 'jnz .loop', 0, 6), newName: '.again' });
+    const out = applyEdits(BROKEN, edit.changes![u]!);
+    expect(out).toContain('.again:\n    dec rax\n    jnz .again');
+    expect(out).toContain('other:\n.loop:\n    jmp .loop');
+  });
+
+  it('renames a macro and a %define everywhere they are used', async () => {
+    const e1 = await client.request<WorkspaceEdit>('textDocument/rename', { textDocument: { uri: u }, position: posOf(BROKEN, '    SAVE_USER_RSP', 0, 5), newName: 'STASH_RSP' });
+    const out1 = applyEdits(BROKEN, e1.changes![u]!);
+    expect(out1).not.toContain('SAVE_USER_RSP');
+    expect(out1.match(/STASH_RSP/g)?.length).toBe(2);
+    const e2 = await client.request<WorkspaceEdit>('textDocument/rename', { textDocument: { uri: u }, position: posOf(BROKEN, '%define MSR_LSTAR', 0, 9), newName: 'LSTAR' });
+    const out2 = applyEdits(BROKEN, e2.changes![u]!);
+    expect(out2).toContain('%define LSTAR 0xC0000082');
+    expect(out2).toContain('mov ecx, LSTAR\n');
+  });
+
+  it('refuses a rename to something that is not an identifier', async () => {
+    await expect(
+      client.request('textDocument/rename', { textDocument: { uri: u }, position: posOf(BROKEN, 'call helper', 0, 6), newName: '1bad name' }),
+    ).rejects.toThrow(/not a NASM identifier/);
+  });
+});
+
+describe('GS state in the editor', () => {
+  const u = uri('gs');
+  beforeAll(async () => {
+    await client.open(u, BROKEN);
+    await client.diagnosticsFor(u);
+  });
+
+  it('shows the GS base after the swapgs and at gs: accesses as inlay hints', async () => {
+    const lines = BROKEN.split('\n').length;
+    const hints = await client.request<InlayHint[]>('textDocument/inlayHint', {
+      textDocument: { uri: u },
+      range: { start: { line: 0, character: 0 }, end: { line: lines, character: 0 } },
+    });
+    const at = (needle: string) => hints.filter((h) => h.position.line === lineOf(BROKEN, needle)).map((h) => String(h.label));
+    expect(at('    swapgs')).toEqual([expect.stringMatching(/kernel/)]);
+    expect(at('mov rsp, [gs:percpu.kernel_rsp]')).toEqual([expect.stringMatching(/kernel/)]);
+    // Written in the macro body, shown at the call site.
+    expect(at('    SAVE_USER_RSP')).toEqual([expect.stringMatching(/kernel/)]);
+  });
+
+  it('marks gs: operands with a kernelGs semantic token modifier', async () => {
+    const { data } = await client.request<{ data: number[] }>('textDocument/semanticTokens/full', { textDocument: { uri: u } });
+    let line = 0;
+    let col = 0;
+    const toks: { line: number; col: number; mods: number }[] = [];
+    for (let i = 0; i < data.length; i += 5) {
+      line += data[i]!;
+      col = data[i]! === 0 ? col + data[i + 1]! : data[i + 1]!;
+      toks.push({ line, col, mods: data[i + 4]! });
+    }
+    const target = posOf(BROKEN, '[gs:percpu.kernel_rsp]', 0, 1);
+    const tok = toks.find((t) => t.line === target.line && t.col === target.character);
+    expect(tok?.mods).toBe(1 << 1); // kernelGs is the second modifier of the legend
+  });
+});
+
+describe('code actions', () => {
+  async function fixAndRelint(text: string, rule: string, title: RegExp): Promise<{ fixed: string; diags: Diagnostic[] }> {
+    const u = uri('fix');
+    await client.open(u, text);
+    const d = (await client.diagnosticsFor(u)).find((x) => x.code === rule);
+    expect(d, `${rule} reported`).toBeDefined();
+    const actions = await client.request<CodeAction[]>('textDocument/codeAction', { textDocument: { uri: u }, range: d!.range, context: { diagnostics: [d] } });
+    const fix = actions.find((a) => title.test(a.title));
+    expect(fix, actions.map((a) => a.title).join(', ')).toBeDefined();
+    const fixed = applyEdits(text, fix!.edit!.changes![u]!);
+    const v = await client.change(u, [{ text: fixed }]);
+    return { fixed, diags: await client.diagnosticsFor(u, v) };
+  }
+
+  it('inserts the missing swapgs and the finding goes away', async () => {
+    const { fixed, diags } = await fixAndRelint(BROKEN, 'gs-kernel-base-on-exit', /insert swapgs/i);
+    expect(fixed).toContain('    swapgs\n    o64 sysret');
+    expect(diags.filter((d) => d.code === 'gs-kernel-base-on-exit')).toEqual([]);
+  });
+
+  it('offers a suppression comment that silences the rule on that line', async () => {
+    const { fixed, diags } = await fixAndRelint(BROKEN, 'gs-kernel-base-on-exit', /suppress/i);
+    expect(fixed).toContain('o64 sysret  ; swapgs-lab-disable-line gs-kernel-base-on-exit');
+    expect(diags.filter((d) => d.code === 'gs-kernel-base-on-exit')).toEqual([]);
+  });
+
+  it('moves a push made on the user stack after the stack switch', async () => {
+    const text = BROKEN.replace('    swapgs\n    SAVE_USER_RSP\n', '    swapgs\n    push rax\n    SAVE_USER_RSP\n').replace('    pop rcx\n', '    pop rcx\n    pop rax\n');
+    const { fixed, diags } = await fixAndRelint(text, 'stack-before-kernel-rsp', /move/i);
+    expect(fixed).toContain('mov rsp, [gs:percpu.kernel_rsp]\n    push rax\n');
+    expect(diags.filter((d) => d.code === 'stack-before-kernel-rsp')).toEqual([]);
+  });
+});
+
+describe('robustness', () => {
+  it('answers every request on binary garbage and keeps publishing', async () => {
+    const u = uri('garbage');
+    const garbage = Array.from({ length: 4000 }, (_, i) => String.fromCharCode((i * 7919) % 256)).join('');
+    await client.open(u, garbage);
+    await client.diagnosticsFor(u);
+    await client.request('textDocument/hover', { textDocument: { uri: u }, position: { line: 3, character: 5 } });
+    await client.request('textDocument/completion', { textDocument: { uri: u }, position: { line: 0, character: 2 } });
+    await client.request('textDocument/documentSymbol', { textDocument: { uri: u } });
+    const v = await client.change(u, [{ text: BROKEN }]);
+    expect((await client.diagnosticsFor(u, v)).length).toBeGreaterThan(0);
+    expect(client.exited).toBeUndefined();
+  });
+
+  it('requests for documents that were never opened get empty answers', async () => {
+    const u = uri('unknown');
+    expect(await client.request('textDocument/hover', { textDocument: { uri: u }, position: { line: 0, character: 0 } })).toBeNull();
+    expect(await client.request('textDocument/documentSymbol', { textDocument: { uri: u } })).toEqual([]);
+  });
+});
