@@ -48,9 +48,11 @@ export class LspTestClient {
         return false;
       });
     });
-    this.conn.onNotification('window/logMessage', (p: LogEntry) => this.logs.push(p));
-    this.conn.onRequest('workspace/configuration', (p: { items: { section?: string }[] }) =>
-      p.items.map((i) => (i.section === 'swapgs-lab' ? this.settings : null)),
+    this.conn.onNotification('window/logMessage', (p: unknown) => {
+      this.logs.push(p as LogEntry);
+    });
+    this.conn.onRequest('workspace/configuration', (p: unknown) =>
+      (p as { items: { section?: string }[] }).items.map((i) => (i.section === 'swapgs-lab' ? this.settings : null)),
     );
     this.conn.onRequest('client/registerCapability', () => null);
     this.conn.onRequest('window/workDoneProgress/create', () => null);
