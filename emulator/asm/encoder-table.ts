@@ -1,0 +1,255 @@
+// The encoder's view of iced-x86's opcode table: NASM mnemonic -> candidate iced `Code`s with
+// their operand kinds as plain JS objects, plus the register table. Built once, lazily; the only
+// NASM-specific knowledge here is the small data lists of names and aliases below.
+
+import { Code, CodeExt, EncodingKind, MandatoryPrefix, MemorySize, MemorySizeExt, Mnemonic, OpCodeOperandKind as K, OpCodeTableKind, Register } from 'iced-x86';
+
+/** One iced `Code` as the encoder matches it. */
+export interface Candidate {
+  code: Code;
+  name: string;
+  /** Operand kinds NASM's syntax shows, in NASM order. */
+  ops: K[];
+  /** For each iced operand: index into `ops`, or -1 for an operand NASM's syntax leaves implicit. */
+  icedToNasm: number[];
+  /** All iced operand kinds (to fill the iced Instruction). */
+  icedOps: K[];
+  opSize: number;
+  /** Memory operand size in bytes (0: none or unsized, e.g. `lea`). */
+  memSize: number;
+  encoding: EncodingKind;
+  mandatory: MandatoryPrefix;
+  /** Estimated length without displacement/SIB/REX.B-X-R: ranks equivalent forms (NASM picks the shortest). */
+  est: number;
+  mode64: boolean;
+  defaultOpSize64: boolean;
+  /** op0 is r/m and op1 a reg (the "MR" direction NASM prefers for reg,reg: `mov ebx,ecx` is 89 CB). */
+  mr: boolean;
+}
+
+export type RegClass = 'r8' | 'r16' | 'r32' | 'r64' | 'seg' | 'cr' | 'dr' | 'tr' | 'st' | 'mm' | 'xmm' | 'ymm' | 'zmm' | 'k' | 'bnd' | 'tmm' | 'ip';
+
+export interface RegInfo {
+  name: string;
+  reg: Register;
+  cls: RegClass;
+  /** Register number 0..31 within its class (ah..bh are 4..7 like spl..dil; see `high`). */
+  num: number;
+  /** ah, ch, dh, bh: not encodable together with a REX prefix (SDM vol. 2A, 2.2.1). */
+  high: boolean;
+}
+
+// ------------------------------------------------------------------ NASM naming data
+
+/**
+ * NASM mnemonic -> iced mnemonics (lowercase) whose codes it may encode. Where NASM has one
+ * mnemonic for several iced ones (the size is chosen by operands or o16/o32/o64), or calls it
+ * differently.
+ */
+const ALIASES: Record<string, string[]> = {
+  // Condition-code synonyms (SDM vol. 2, Jcc/CMOVcc/SETcc tables).
+  ...ccAliases(),
+  sal: ['shl'], // iced's Sal_* codes are the /6 alias; NASM encodes sal as shl (/4).
+  xlat: ['xlatb'],
+  iret: ['iretw', 'iretd', 'iretq'],
+  pushf: ['pushfw', 'pushfq'],
+  popf: ['popfw', 'popfq'],
+  retn: ['ret'],
+  retq: ['ret'],
+  retnq: ['ret'],
+  icebp: ['int1'],
+  int01: ['int1'],
+  movsx: ['movsx', 'movsxd'],
+  // The iced names that NASM spells differently are renamed in RENAMES below.
+};
+
+/** iced mnemonic (lowercase) -> NASM's name for it. */
+const RENAMES: Record<string, string> = {
+  iret: 'iretw',
+  pushf: 'pushfw',
+  popf: 'popfw',
+};
+
+/** iced mnemonics NASM 2.16.01 does not know (checked by assembling each name alone). */
+const NOT_IN_NASM = new Set(
+  ('aesdec128kl aesdec256kl aesdecwide128kl aesdecwide256kl aesenc128kl aesenc256kl aesencwide128kl ' +
+    'aesencwide256kl aor ccs_encrypt ccs_hash clevict0 clevict1 delay encodekey128 encodekey256 erets eretu ' +
+    'fnsetpm fstpnce getsecq invlpgb jknzd jkzd kandnr kconcath kconcatl kextract kmerge2l1h kmerge2l1l lkgs ' +
+    'loadiwkey mcommit pbndkb pcmpestri64 pcmpestrm64 psmash rdpru rdudbg reservednop rmpquery rmpupdate ' +
+    'seamcall seamops seamret spflt sysexitq sysretq tcmmimfp16ps tcmmrlfp16ps tdcall tdpfp16ps tlbsync tzcnti ' +
+    'undoc vbcstnebf162ps vpcmpestri64 vpcmpestrm64 vpdpwsud vpdpwsuds vpdpwusd vpdpwusds vpdpwuud vpdpwuuds ' +
+    'vpermil2pd vpermil2ps vprefetch0 vprefetch1 vprefetch2 vprefetche0 vprefetche1 vprefetche2 vprefetchenta ' +
+    'vprefetchnta vsha512msg1 vsha512msg2 vsha512rnds2 vsm3msg1 vsm3msg2 vsm3rnds2 vsm4key4 vsm4rnds4 wrudbg ' +
+    'xsha512 xsha512_alt xstore_alt').split(' '),
+);
+
+function ccAliases(): Record<string, string[]> {
+  // Synonym -> iced's canonical condition name.
+  const cc: Record<string, string> = {
+    z: 'e', nz: 'ne', c: 'b', nae: 'b', nc: 'ae', nb: 'ae', na: 'be', nbe: 'a', pe: 'p', po: 'np',
+    nge: 'l', nl: 'ge', ng: 'le', nle: 'g',
+  };
+  const out: Record<string, string[]> = {};
+  for (const [syn, canon] of Object.entries(cc)) {
+    out['j' + syn] = ['j' + canon];
+    out['cmov' + syn] = ['cmov' + canon];
+    out['set' + syn] = ['set' + canon];
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------ operand kind groups
+
+/** Operand kinds NASM's syntax does not show (string instructions' implicit memory operands). */
+const IMPLICIT_MEM = new Set<K>([K.seg_rSI, K.es_rDI, K.seg_rDI, K.seg_rBX_al]);
+/** Fixed registers a string instruction names in iced but not in NASM (`lodsb` has no operands). */
+const STRING_FIXED = new Set<K>([K.al, K.ax, K.eax, K.rax, K.dx]);
+
+const MODRM_KINDS = new Set<K>([
+  K.mem, K.mem_mpx, K.mem_mib, K.mem_vsib32x, K.mem_vsib64x, K.mem_vsib32y, K.mem_vsib64y, K.mem_vsib32z, K.mem_vsib64z,
+  K.r8_or_mem, K.r16_or_mem, K.r32_or_mem, K.r32_or_mem_mpx, K.r64_or_mem, K.r64_or_mem_mpx, K.mm_or_mem, K.xmm_or_mem,
+  K.ymm_or_mem, K.zmm_or_mem, K.bnd_or_mem_mpx, K.k_or_mem, K.r8_reg, K.r16_reg, K.r16_reg_mem, K.r16_rm, K.r32_reg,
+  K.r32_reg_mem, K.r32_rm, K.r64_reg, K.r64_reg_mem, K.r64_rm, K.seg_reg, K.k_reg, K.kp1_reg, K.k_rm, K.mm_reg, K.mm_rm,
+  K.xmm_reg, K.xmm_rm, K.ymm_reg, K.ymm_rm, K.zmm_reg, K.zmm_rm, K.cr_reg, K.dr_reg, K.tr_reg, K.bnd_reg, K.sibmem,
+  K.tmm_reg, K.tmm_rm,
+]);
+
+export const RM_KINDS = new Set<K>([
+  K.r8_or_mem, K.r16_or_mem, K.r32_or_mem, K.r32_or_mem_mpx, K.r64_or_mem, K.r64_or_mem_mpx, K.mm_or_mem, K.xmm_or_mem,
+  K.ymm_or_mem, K.zmm_or_mem, K.bnd_or_mem_mpx, K.k_or_mem,
+]);
+
+function immBytes(k: K): number {
+  switch (k) {
+    case K.imm8: case K.imm8sex16: case K.imm8sex32: case K.imm8sex64: case K.br64_1: case K.br32_1: case K.br16_1: return 1;
+    case K.imm16: case K.br16_2: case K.xbegin_2: return 2;
+    case K.imm32: case K.imm32sex64: case K.br32_4: case K.br64_4: case K.xbegin_4: return 4;
+    case K.imm64: case K.mem_offs: return 8;
+    default: return 0;
+  }
+}
+
+// ------------------------------------------------------------------ building
+
+let table: Map<string, Candidate[]> | undefined;
+let regs: Map<string, RegInfo> | undefined;
+
+/** Candidates for a NASM mnemonic (lowercase), or undefined if NASM has no such mnemonic. */
+export function candidatesFor(mnemonic: string): Candidate[] | undefined {
+  if (!table) table = buildTable();
+  return table.get(mnemonic);
+}
+
+/** Register by lowercase NASM name. */
+export function registerInfo(name: string): RegInfo | undefined {
+  if (!regs) regs = buildRegs();
+  return regs.get(name);
+}
+
+function buildTable(): Map<string, Candidate[]> {
+  const byIced = new Map<string, Candidate[]>();
+  const codeNames = Object.keys(Code).filter((k) => Number.isNaN(Number(k)));
+  for (const name of codeNames) {
+    const code = (Code as unknown as Record<string, number>)[name] as Code;
+    const info = CodeExt.opCode(code);
+    try {
+      if (!info.isInstruction) continue;
+      const enc = info.encoding;
+      if (enc !== EncodingKind.Legacy && enc !== EncodingKind.VEX && enc !== EncodingKind.D3NOW) continue;
+      // 16/32-bit-only branch forms (o16 jmp rel16 ...) never come out of NASM in 64-bit code.
+      const icedOps: K[] = [];
+      for (let i = 0; i < info.opCount; i++) icedOps.push(info.opKind(i));
+      if (icedOps.some((k) => k === K.br16_1 || k === K.br16_2 || k === K.br32_1 || k === K.br32_4 || k === K.xbegin_2 || k === K.farbr2_2 || k === K.farbr4_2)) continue;
+      const mnem = (Mnemonic[info.mnemonic] ?? '').toLowerCase();
+      if (!mnem || NOT_IN_NASM.has(mnem)) continue;
+      const hasImplicit = icedOps.some((k) => IMPLICIT_MEM.has(k));
+      const icedToNasm: number[] = [];
+      const ops: K[] = [];
+      for (const k of icedOps) {
+        const drop = IMPLICIT_MEM.has(k) || (hasImplicit && STRING_FIXED.has(k));
+        icedToNasm.push(drop ? -1 : ops.length);
+        if (!drop) ops.push(k);
+      }
+      const ms = info.memorySize;
+      const memSize = ms === MemorySize.Unknown ? 0 : MemorySizeExt.size(ms);
+      const mandatory = info.mandatoryPrefix;
+      let est = info.opCodeLength;
+      const tbl = info.table;
+      if (enc === EncodingKind.Legacy) {
+        if (tbl === OpCodeTableKind.T0F) est += 1;
+        else if (tbl === OpCodeTableKind.T0F38 || tbl === OpCodeTableKind.T0F3A) est += 2;
+        if (mandatory === MandatoryPrefix.P66 || mandatory === MandatoryPrefix.PF3 || mandatory === MandatoryPrefix.PF2) est += 1;
+        if (info.operandSize === 16) est += 1;
+        if (info.operandSize === 64 && !info.defaultOpSize64 && !info.forceOpSize64) est += 1;
+      } else if (enc === EncodingKind.VEX) {
+        est += info.W === 1 || tbl !== OpCodeTableKind.T0F ? 3 : 2;
+      } else {
+        est += 3; // 0F 0F ... ib
+      }
+      if (icedOps.some((k) => MODRM_KINDS.has(k))) est += 1;
+      for (const k of icedOps) est += immBytes(k);
+      const cand: Candidate = {
+        code, name, ops, icedToNasm, icedOps, opSize: info.operandSize, memSize, encoding: enc, mandatory, est,
+        mode64: info.mode64, defaultOpSize64: info.defaultOpSize64,
+        mr: ops.length >= 2 && RM_KINDS.has(ops[0]) && !RM_KINDS.has(ops[1]) && MODRM_KINDS.has(ops[1]),
+      };
+      const key = RENAMES[mnem] ?? mnem;
+      let list = byIced.get(key);
+      if (!list) byIced.set(key, (list = []));
+      list.push(cand);
+    } finally {
+      info.free();
+    }
+  }
+  const out = new Map<string, Candidate[]>(byIced);
+  for (const [nasm, icedNames] of Object.entries(ALIASES)) {
+    const list: Candidate[] = [];
+    for (const n of icedNames) list.push(...(byIced.get(n) ?? []));
+    if (list.length) out.set(nasm, list);
+  }
+  return out;
+}
+
+function buildRegs(): Map<string, RegInfo> {
+  const m = new Map<string, RegInfo>();
+  const add = (name: string, reg: Register, cls: RegClass, num: number, high = false) => m.set(name, { name, reg, cls, num, high });
+  const R = Register as unknown as Record<string, number>;
+  const gpr = ['ax', 'cx', 'dx', 'bx', 'sp', 'bp', 'si', 'di'];
+  const low8 = ['al', 'cl', 'dl', 'bl', 'spl', 'bpl', 'sil', 'dil'];
+  for (let i = 0; i < 16; i++) {
+    if (i < 8) {
+      add(low8[i], R[low8[i].toUpperCase()], 'r8', i);
+      add(gpr[i], R[gpr[i].toUpperCase()], 'r16', i);
+      add('e' + gpr[i], R['E' + gpr[i].toUpperCase()], 'r32', i);
+      add('r' + gpr[i], R['R' + gpr[i].toUpperCase()], 'r64', i);
+    } else {
+      add(`r${i}b`, R[`R${i}L`], 'r8', i);
+      add(`r${i}l`, R[`R${i}L`], 'r8', i);
+      add(`r${i}w`, R[`R${i}W`], 'r16', i);
+      add(`r${i}d`, R[`R${i}D`], 'r32', i);
+      add(`r${i}`, R[`R${i}`], 'r64', i);
+      add(`cr${i}`, R[`CR${i}`], 'cr', i);
+      add(`dr${i}`, R[`DR${i}`], 'dr', i);
+    }
+  }
+  ['ah', 'ch', 'dh', 'bh'].forEach((n, i) => add(n, R[n.toUpperCase()], 'r8', i + 4, true));
+  ['es', 'cs', 'ss', 'ds', 'fs', 'gs'].forEach((n, i) => add(n, R[n.toUpperCase()], 'seg', i));
+  for (let i = 0; i < 8; i++) {
+    add(`cr${i}`, R[`CR${i}`], 'cr', i);
+    add(`dr${i}`, R[`DR${i}`], 'dr', i);
+    add(`tr${i}`, R[`TR${i}`], 'tr', i);
+    add(`st${i}`, R[`ST${i}`], 'st', i);
+    add(`mm${i}`, R[`MM${i}`], 'mm', i);
+    add(`k${i}`, R[`K${i}`], 'k', i);
+    add(`tmm${i}`, R[`TMM${i}`], 'tmm', i);
+  }
+  for (let i = 0; i < 4; i++) add(`bnd${i}`, R[`BND${i}`], 'bnd', i);
+  for (let i = 0; i < 32; i++) {
+    add(`xmm${i}`, R[`XMM${i}`], 'xmm', i);
+    add(`ymm${i}`, R[`YMM${i}`], 'ymm', i);
+    add(`zmm${i}`, R[`ZMM${i}`], 'zmm', i);
+  }
+  add('rip', Register.RIP, 'ip', 0);
+  add('eip', Register.EIP, 'ip', 0);
+  return m;
+}

@@ -1,0 +1,564 @@
+// Instruction encoder: one resolved instruction -> the bytes `nasm -f bin` (2.16, bits 64) emits.
+// Operands are matched against iced-x86's operand kinds (encoder-table.ts), NASM's choice among
+// the matching forms is made here (shortest form, NASM's tie-breaks), and iced's Encoder writes
+// the bytes. NASM rules were checked one by one against nasm 2.16.01 (see test/asm/differential).
+
+import { Code, Encoder, Instruction, MandatoryPrefix, OpCodeOperandKind as K, OpKind, Register } from 'iced-x86';
+import type { EncodeRequest, EncodeResult, EncOperand } from './encoder-types';
+import { candidatesFor, registerInfo, RM_KINDS, type Candidate, type RegInfo } from './encoder-table';
+import type { SizeKeyword } from './types';
+
+export type { EncodeRequest, EncodeResult, EncOperand } from './encoder-types';
+
+const SIZE_BYTES: Record<SizeKeyword, number> = { byte: 1, word: 2, dword: 4, qword: 8, tword: 10, oword: 16, yword: 32, zword: 64 };
+const OPSIZE_KEYWORD: Record<number, SizeKeyword> = { 16: 'word', 32: 'dword', 64: 'qword' };
+
+/** 64-bit forms whose sign-extended imm32 NASM also accepts written as `dword` (`push dword 1`, `mov rax, dword 1`). */
+const DWORD_OK_64 = new Set<Code>([Code.Pushq_imm32, Code.Pushq_imm8, Code.Mov_rm64_imm32, Code.Imul_r64_rm64_imm32]);
+
+/** An unsized memory operand NASM accepts although several sizes exist: the size it picks. */
+const DEFAULT_MEM_SIZE: Record<string, number> = { call: 8, jmp: 8, cvtsi2sd: 4, cvtsi2ss: 4 };
+
+/**
+ * r64 forms NASM encodes without REX.W (the operation only moves 16 bits; SDM vol. 2B MOV Sreg,
+ * SLDT, STR, SMSW): encoded as the r32 form with the 32-bit register.
+ */
+const NO_REXW: Partial<Record<Code, Code>> = {
+  [Code.Mov_r64m16_Sreg]: Code.Mov_r32m16_Sreg,
+  [Code.Mov_Sreg_r64m16]: Code.Mov_Sreg_r32m16,
+  [Code.Sldt_r64m16]: Code.Sldt_r32m16,
+  [Code.Str_r64m16]: Code.Str_r32m16,
+  [Code.Smsw_r64m16]: Code.Smsw_r32m16,
+};
+
+const SEG_PREFIX: Record<string, number> = { es: 0x26, cs: 0x2e, ss: 0x36, ds: 0x3e, fs: 0x64, gs: 0x65 };
+
+/** A resolved operand: the request's operand with its register looked up. */
+interface Op {
+  src: EncOperand;
+  reg?: RegInfo;
+  base?: RegInfo;
+  index?: RegInfo;
+}
+
+interface Match {
+  cand: Candidate;
+  /** NASM operand i -> request operand index (identity unless swapped, for xchg/test). */
+  order: number[];
+  overflow: boolean;
+  swapped: boolean;
+}
+
+type Fail = 'none' | 'size' | 'kind';
+
+let encoder: Encoder | undefined;
+let instr: Instruction | undefined;
+
+/** Encode one instruction. Never throws: bad input gives `{ ok: false, message }` in NASM's words. */
+export function encodeInstruction(req: EncodeRequest): EncodeResult {
+  try {
+    return encode(req);
+  } catch (e) {
+    return { ok: false, message: `internal encoder error: ${e instanceof Error ? e.message : String(e)}` };
+  }
+}
+
+function encode(req: EncodeRequest): EncodeResult {
+  const mnemonic = req.mnemonic.toLowerCase();
+  const cands = candidatesFor(mnemonic);
+  if (!cands) return { ok: false, message: 'parser: instruction expected' };
+
+  // ---- prefixes
+  const pre = { lock: false, rep: false, repne: false, osize: 0, asize: 0, raw: [] as number[] };
+  for (const p of req.prefixes) {
+    switch (p.toLowerCase()) {
+      case 'lock': pre.lock = true; break;
+      case 'rep': case 'repe': case 'repz': pre.rep = true; break;
+      case 'repne': case 'repnz': pre.repne = true; break;
+      case 'o16': pre.osize = 16; break;
+      case 'o32': pre.osize = 32; break;
+      case 'o64': pre.osize = 64; break;
+      case 'a32': pre.asize = 32; break;
+      case 'a64': pre.asize = 64; break;
+      case 'xacquire': case 'bnd': pre.raw.push(0xf2); break;
+      case 'xrelease': pre.raw.push(0xf3); break;
+      default: {
+        const seg = SEG_PREFIX[p.toLowerCase()];
+        if (seg === undefined) return { ok: false, message: `unknown prefix \`${p}'` };
+        pre.raw.push(seg);
+      }
+    }
+  }
+
+  // ---- operands
+  const ops: Op[] = [];
+  for (let i = 0; i < req.operands.length; i++) {
+    const src = req.operands[i];
+    if (src.kind === 'reg') {
+      const reg = registerInfo(src.reg.toLowerCase());
+      if (!reg || reg.cls === 'ip') return { ok: false, message: `invalid register \`${src.reg}'`, operand: i };
+      ops.push({ src, reg });
+    } else if (src.kind === 'mem') {
+      const op: Op = { src };
+      if (src.base) {
+        op.base = registerInfo(src.base.toLowerCase());
+        if (!op.base) return { ok: false, message: 'invalid effective address', operand: i };
+      }
+      if (src.index) {
+        op.index = registerInfo(src.index.toLowerCase());
+        if (!op.index) return { ok: false, message: 'invalid effective address', operand: i };
+      }
+      const err = checkEffectiveAddress(op);
+      if (err) return { ok: false, message: err, operand: i };
+      ops.push(op);
+    } else {
+      ops.push({ src });
+    }
+  }
+
+  // ---- match
+  const matches: Match[] = [];
+  let fail = 'none' as Fail;
+  const tryOrder = (order: number[], swapped: boolean) => {
+    for (const cand of cands) {
+      if (cand.ops.length !== ops.length) continue;
+      let overflow = false;
+      let ok = true;
+      for (let i = 0; i < cand.ops.length && ok; i++) {
+        const r = matchOperand(cand, i, ops[order[i]], mnemonic);
+        if (r === 'size') { if (fail !== 'size') fail = 'size'; ok = false; }
+        else if (r === 'kind') { if (fail === 'none') fail = 'kind'; ok = false; }
+        else if (r === 'overflow') overflow = true;
+      }
+      if (ok) matches.push({ cand, order, overflow, swapped });
+    }
+  };
+  const identity = ops.map((_, i) => i);
+  tryOrder(identity, false);
+  if ((mnemonic === 'xchg' || mnemonic === 'test') && ops.length === 2) tryOrder([1, 0], true);
+
+  if (matches.length === 0) {
+    if (cands.every((c) => !c.mode64)) return { ok: false, message: 'instruction not supported in 64-bit mode' };
+    return { ok: false, message: fail === 'size' ? 'mismatch in operand sizes' : 'invalid combination of opcode and operands' };
+  }
+  let live = matches.filter((m) => m.cand.mode64);
+  if (live.length === 0) return { ok: false, message: 'instruction not supported in 64-bit mode' };
+
+  // o16/o32/o64 choose among size variants of operand-less forms (`o64 sysret`, `o16 pushf`).
+  let rawOsize = 0;
+  if (pre.osize) {
+    const sized = live.filter((m) => m.cand.opSize === pre.osize);
+    if (sized.length) live = sized;
+    else if (!live.some((m) => m.cand.opSize === 0 || m.cand.opSize === pre.osize)) rawOsize = pre.osize;
+    else rawOsize = pre.osize;
+    if (sized.length) rawOsize = 0;
+  }
+
+  // ---- unsized memory operand: NASM needs a single possible size
+  const memIdx = ops.findIndex((o) => o.src.kind === 'mem');
+  if (memIdx >= 0) {
+    const m = ops[memIdx].src as Extract<EncOperand, { kind: 'mem' }>;
+    if (m.dispSize === 'qword' && !m.base && !m.index && live.some((x) => x.cand.ops.includes(K.mem_offs))) {
+      live = live.filter((x) => x.cand.ops.includes(K.mem_offs));
+    }
+    if (!m.size) {
+      const sizes = new Set(live.map((x) => memSizeOf(x.cand, x.order.indexOf(memIdx))));
+      if (sizes.size > 1) {
+        const def = DEFAULT_MEM_SIZE[mnemonic];
+        if (def !== undefined && sizes.has(def)) live = live.filter((x) => memSizeOf(x.cand, x.order.indexOf(memIdx)) === def);
+        else return { ok: false, message: 'operation size not specified' };
+      }
+    }
+  }
+
+  // ---- rank: no truncation first, then the shortest, then NASM's direction preferences
+  const prefSwap = mnemonic === 'xchg' && ops.every((o) => o.reg);
+  live.sort((a, b) => {
+    if (a.overflow !== b.overflow) return a.overflow ? 1 : -1;
+    if (a.cand.est !== b.cand.est) return a.cand.est - b.cand.est;
+    if (a.swapped !== b.swapped) return (a.swapped === prefSwap) ? -1 : 1;
+    if (a.cand.mr !== b.cand.mr) return a.cand.mr ? -1 : 1;
+    return a.cand.code - b.cand.code;
+  });
+
+  let lastErr = '';
+  for (const m of live) {
+    const r = build(req, ops, m, pre, rawOsize, mnemonic);
+    if (r.ok) return r;
+    lastErr = r.message;
+    if (!r.retry) break;
+  }
+  return { ok: false, message: lastErr || 'invalid combination of opcode and operands' };
+}
+
+// ------------------------------------------------------------------ operand matching
+
+function memKindSize(k: K): number {
+  switch (k) {
+    case K.r8_or_mem: return 1;
+    case K.r16_or_mem: return 2;
+    case K.r32_or_mem: case K.r32_or_mem_mpx: return 4;
+    case K.r64_or_mem: case K.r64_or_mem_mpx: case K.mm_or_mem: return 8;
+    case K.xmm_or_mem: return 16;
+    case K.ymm_or_mem: return 32;
+    case K.zmm_or_mem: return 64;
+    default: return 0;
+  }
+}
+
+function memSizeOf(c: Candidate, nasmIdx: number): number {
+  return c.memSize || memKindSize(c.ops[nasmIdx]);
+}
+
+function regMatches(k: K, r: RegInfo): boolean {
+  switch (k) {
+    case K.al: return r.name === 'al';
+    case K.cl: return r.name === 'cl';
+    case K.ax: return r.name === 'ax';
+    case K.dx: return r.name === 'dx';
+    case K.eax: return r.name === 'eax';
+    case K.rax: return r.name === 'rax';
+    case K.es: case K.cs: case K.ss: case K.ds: case K.fs: case K.gs: return r.cls === 'seg' && r.name === K[k];
+    case K.st0: return r.name === 'st0';
+    case K.sti_opcode: return r.cls === 'st';
+    case K.r8_reg: case K.r8_opcode: case K.r8_or_mem: return r.cls === 'r8';
+    case K.r16_reg: case K.r16_reg_mem: case K.r16_rm: case K.r16_opcode: case K.r16_or_mem: return r.cls === 'r16';
+    case K.r32_reg: case K.r32_reg_mem: case K.r32_rm: case K.r32_opcode: case K.r32_vvvv: case K.r32_or_mem: case K.r32_or_mem_mpx: return r.cls === 'r32';
+    case K.r64_reg: case K.r64_reg_mem: case K.r64_rm: case K.r64_opcode: case K.r64_vvvv: case K.r64_or_mem: case K.r64_or_mem_mpx: return r.cls === 'r64';
+    case K.seg_reg: return r.cls === 'seg';
+    case K.cr_reg: return r.cls === 'cr';
+    case K.dr_reg: return r.cls === 'dr';
+    case K.tr_reg: return r.cls === 'tr';
+    case K.k_reg: case K.kp1_reg: case K.k_rm: case K.k_vvvv: case K.k_or_mem: return r.cls === 'k';
+    case K.mm_reg: case K.mm_rm: case K.mm_or_mem: return r.cls === 'mm';
+    case K.xmm_reg: case K.xmm_rm: case K.xmm_vvvv: case K.xmmp3_vvvv: case K.xmm_is4: case K.xmm_is5: case K.xmm_or_mem: return r.cls === 'xmm' && r.num < 16;
+    case K.ymm_reg: case K.ymm_rm: case K.ymm_vvvv: case K.ymm_is4: case K.ymm_is5: case K.ymm_or_mem: return r.cls === 'ymm' && r.num < 16;
+    case K.bnd_reg: case K.bnd_or_mem_mpx: return r.cls === 'bnd';
+    case K.tmm_reg: case K.tmm_rm: case K.tmm_vvvv: return r.cls === 'tmm';
+    default: return false;
+  }
+}
+
+const MEM_KINDS = new Set<K>([K.mem, K.mem_mpx, K.mem_mib, K.sibmem, K.mem_offs, K.mem_vsib32x, K.mem_vsib64x, K.mem_vsib32y, K.mem_vsib64y]);
+
+type OpMatch = 'ok' | 'overflow' | 'size' | 'kind';
+
+function matchOperand(c: Candidate, i: number, op: Op, mnemonic: string): OpMatch {
+  const k = c.ops[i];
+  const s = op.src;
+  if (s.kind === 'reg') return regMatches(k, op.reg!) ? 'ok' : 'kind';
+  if (s.kind === 'mem') {
+    if (!RM_KINDS.has(k) && !MEM_KINDS.has(k)) return 'kind';
+    const idx = op.index;
+    const vsib = k === K.mem_vsib32x || k === K.mem_vsib64x || k === K.mem_vsib32y || k === K.mem_vsib64y;
+    if (vsib) {
+      const want = k === K.mem_vsib32x || k === K.mem_vsib64x ? 'xmm' : 'ymm';
+      if (!idx || idx.cls !== want) return 'kind';
+    } else if (idx && idx.cls !== 'r64' && idx.cls !== 'r32') return 'kind';
+    if (k === K.mem_offs && (s.dispSize !== 'qword' || s.base || s.index)) return 'kind';
+    if (s.size && mnemonic !== 'lea') {
+      const want = memSizeOf(c, i);
+      if (want !== SIZE_BYTES[s.size]) return 'size';
+    }
+    return 'ok';
+  }
+  // immediate / branch target
+  const v = BigInt.asIntN(64, s.value);
+  const sz = s.size;
+  const known = s.known;
+  switch (k) {
+    case K.br64_1:
+      if (s.jump === 'near' || s.jump === 'far') return 'kind';
+      return 'ok';
+    case K.br64_4: case K.xbegin_4:
+      if (s.jump === 'short' || s.jump === 'far') return 'kind';
+      return 'ok';
+    case K.imm8_const_1:
+      if (sz || s.jump || !known || s.hasSymbol || v !== 1n) return 'kind';
+      return 'ok';
+    case K.imm8:
+      if (s.jump) return 'kind';
+      if (sz && sz !== 'byte') return 'size';
+      return known && (v < -256n || v > 255n) ? 'overflow' : 'ok';
+    case K.imm16:
+      if (s.jump) return 'kind';
+      if (sz && sz !== 'word') return 'size';
+      return known && (v < -65536n || v > 65535n) ? 'overflow' : 'ok';
+    case K.imm32:
+      if (s.jump) return 'kind';
+      if (sz && sz !== 'dword') return 'size';
+      return known && (v < -(1n << 32n) || v > 0xffffffffn) ? 'overflow' : 'ok';
+    case K.imm32sex64:
+      if (s.jump) return 'kind';
+      if (sz && sz !== 'qword' && !(sz === 'dword' && DWORD_OK_64.has(c.code))) return 'size';
+      return known && (v < -(1n << 31n) || v >= 1n << 31n) ? 'overflow' : 'ok';
+    case K.imm64:
+      if (s.jump) return 'kind';
+      if (sz && sz !== 'qword') return 'size';
+      if (s.strict && sz !== 'qword') return 'kind';
+      return 'ok';
+    case K.imm8sex16: case K.imm8sex32: case K.imm8sex64: {
+      if (s.jump) return 'kind';
+      const opBits = k === K.imm8sex16 ? 16 : k === K.imm8sex32 ? 32 : 64;
+      if (sz === 'byte') return known && (v < -128n || v > 127n) ? 'overflow' : 'ok';
+      if (sz && sz !== OPSIZE_KEYWORD[opBits] && !(sz === 'dword' && DWORD_OK_64.has(c.code))) return 'size';
+      if (s.strict && sz) return 'kind'; // `strict dword`: the full-width field
+      if (s.hasSymbol) return 'kind';
+      if (!known) return 'ok';
+      const t = BigInt.asIntN(opBits === 64 ? 32 : opBits, v);
+      if (t < -128n || t > 127n) return 'kind';
+      const fits = opBits === 16 ? v >= -65536n && v <= 65535n : opBits === 32 ? v >= -(1n << 32n) && v <= 0xffffffffn : v >= -(1n << 31n) && v < 1n << 31n;
+      return fits ? 'ok' : 'overflow';
+    }
+    default:
+      return 'kind';
+  }
+}
+
+/** Address-form checks NASM makes before matching (messages as NASM prints them). */
+function checkEffectiveAddress(op: Op): string | undefined {
+  const m = op.src as Extract<EncOperand, { kind: 'mem' }>;
+  const b = op.base;
+  const x = op.index;
+  if (b && b.cls !== 'r64' && b.cls !== 'r32' && b.cls !== 'ip') return 'invalid effective address';
+  if (x && x.cls !== 'r64' && x.cls !== 'r32' && x.cls !== 'xmm' && x.cls !== 'ymm') return 'invalid effective address';
+  if (b && x && (b.cls === 'r64' || b.cls === 'r32') && (x.cls === 'r64' || x.cls === 'r32') && b.cls !== x.cls) return 'impossible combination of address sizes';
+  if (x && x.num === 4 && (x.cls === 'r64' || x.cls === 'r32') && (m.scale !== 1 || (b && b.num === 4 && b.cls === x.cls))) return 'invalid 64-bit effective address';
+  return undefined;
+}
+
+// ------------------------------------------------------------------ building the iced instruction
+
+interface Prefixes { lock: boolean; rep: boolean; repne: boolean; osize: number; asize: number; raw: number[] }
+
+type BuildResult = { ok: true; bytes: Uint8Array; warning?: string } | { ok: false; message: string; retry: boolean };
+
+function build(req: EncodeRequest, ops: Op[], m: Match, pre: Prefixes, rawOsize: number, mnemonic: string): BuildResult {
+  if (!encoder) encoder = new Encoder(64);
+  if (!instr) instr = new Instruction();
+  const I = instr;
+  const warnings: string[] = [];
+  let cand = m.cand;
+  let code = cand.code;
+  let narrow = false;
+
+  // `mov r64, imm` that fits in 32 bits unsigned: NASM emits `mov r32, imm32` (zero-extends; SDM vol. 1, 3.4.1.1).
+  if (mnemonic === 'mov' && (code === Code.Mov_r64_imm64 || code === Code.Mov_rm64_imm32) && ops[0].reg) {
+    const s = ops[1].src as Extract<EncOperand, { kind: 'imm' }>;
+    const v = BigInt.asIntN(64, s.value);
+    if (!s.strict && !s.hasSymbol && (s.size === undefined || s.size === 'qword') && (!s.known || (v >= 0n && v <= 0xffffffffn))) {
+      code = Code.Mov_r32_imm32;
+      narrow = true;
+    }
+  }
+  const noW = NO_REXW[code];
+  if (noW !== undefined) { code = noW; narrow = true; }
+
+  I.code = code;
+  I.segmentPrefix = Register.None;
+  I.hasLockPrefix = pre.lock;
+  I.hasRepePrefix = pre.rep;
+  I.hasRepnePrefix = pre.repne;
+  let sawImm = false;
+  let target: bigint | undefined;
+  let shortBranch = false;
+
+  for (let j = 0; j < cand.icedOps.length; j++) {
+    const k = cand.icedOps[j];
+    const ni = cand.icedToNasm[j];
+    if (ni < 0) {
+      setImplicit(I, j, k, pre.asize);
+      continue;
+    }
+    const op = ops[m.order[ni]];
+    const s = op.src;
+    if (s.kind === 'reg') {
+      I.setOpKind(j, OpKind.Register);
+      let r = op.reg!.reg;
+      if (narrow && op.reg!.cls === 'r64') r = registerInfo('e' + op.reg!.name.slice(1))?.reg ?? registerInfo(op.reg!.name + 'd')!.reg;
+      I.setOpRegister(j, r);
+    } else if (s.kind === 'mem') {
+      const err = setMemory(I, j, k, op, req, warnings, cand);
+      if (err) return { ok: false, message: err, retry: false };
+    } else {
+      const v = BigInt.asIntN(64, s.value);
+      if (k === K.br64_1 || k === K.br64_4 || k === K.xbegin_4) {
+        I.setOpKind(j, OpKind.NearBranch64);
+        target = BigInt.asUintN(64, s.value);
+        shortBranch = k === K.br64_1;
+        // A forward reference's guess may be anywhere: encode in range (the driver re-runs the pass).
+        I.nearBranch64 = s.known ? target : BigInt(req.address);
+        continue;
+      }
+      setImmediate(I, j, k, v, sawImm, narrow);
+      sawImm = true;
+    }
+  }
+
+  let bytes: Uint8Array;
+  try {
+    encoder.encode(I, BigInt(req.address) + BigInt(pre.raw.length + (rawOsize ? 1 : 0) + (pre.asize === 32 && !ops.some((o) => o.src.kind === 'mem') ? 1 : 0)));
+    bytes = encoder.takeBuffer();
+  } catch (e) {
+    encoder.takeBuffer();
+    const msg = e instanceof Error ? e.message : String(e);
+    if (/Branch distance is too far away/.test(msg)) {
+      const s = ops[m.order[0]].src as Extract<EncOperand, { kind: 'imm' }>;
+      const explicitShort = s.jump === 'short' || mnemonic.startsWith('loop') || /^j[er]?cxz$/.test(mnemonic);
+      return { ok: false, message: 'short jump is out of range', retry: shortBranch && !explicitShort };
+    }
+    if (/AH, CH, DH, BH/.test(msg) || /REX prefix/.test(msg)) return { ok: false, message: 'cannot use high byte register in rex instruction', retry: false };
+    return { ok: false, message: 'invalid combination of opcode and operands', retry: true };
+  }
+  void target;
+
+  // Extra prefix bytes iced does not model for this form.
+  const extra: number[] = [...pre.raw];
+  if (rawOsize === 16) extra.push(0x66);
+  if (pre.asize === 32 && !ops.some((o) => o.src.kind === 'mem')) extra.push(0x67);
+  const out = nasmPrefixOrder(extra, bytes, cand);
+  return { ok: true, bytes: out, warning: warnings.length ? warnings.join('; ') : undefined };
+}
+
+function setImplicit(I: Instruction, j: number, k: K, asize: number): void {
+  const a32 = asize === 32;
+  switch (k) {
+    case K.seg_rSI: I.setOpKind(j, a32 ? OpKind.MemorySegESI : OpKind.MemorySegRSI); break;
+    case K.es_rDI: I.setOpKind(j, a32 ? OpKind.MemoryESEDI : OpKind.MemoryESRDI); break;
+    case K.seg_rDI: I.setOpKind(j, a32 ? OpKind.MemorySegEDI : OpKind.MemorySegRDI); break;
+    case K.seg_rBX_al:
+      I.setOpKind(j, OpKind.Memory);
+      I.memoryBase = a32 ? Register.EBX : Register.RBX;
+      I.memoryIndex = Register.AL;
+      I.memoryIndexScale = 1;
+      I.memoryDisplacement = 0n;
+      I.memoryDisplSize = 0;
+      break;
+    case K.al: I.setOpKind(j, OpKind.Register); I.setOpRegister(j, Register.AL); break;
+    case K.ax: I.setOpKind(j, OpKind.Register); I.setOpRegister(j, Register.AX); break;
+    case K.eax: I.setOpKind(j, OpKind.Register); I.setOpRegister(j, Register.EAX); break;
+    case K.rax: I.setOpKind(j, OpKind.Register); I.setOpRegister(j, Register.RAX); break;
+    case K.dx: I.setOpKind(j, OpKind.Register); I.setOpRegister(j, Register.DX); break;
+    default: break;
+  }
+}
+
+function setImmediate(I: Instruction, j: number, k: K, v: bigint, second: boolean, narrow: boolean): void {
+  switch (k) {
+    case K.imm8: case K.imm8_const_1:
+      if (second) { I.setOpKind(j, OpKind.Immediate8_2nd); I.immediate8_2nd = Number(BigInt.asUintN(8, v)); }
+      else { I.setOpKind(j, OpKind.Immediate8); I.immediate8 = k === K.imm8_const_1 ? 1 : Number(BigInt.asUintN(8, v)); }
+      break;
+    case K.imm8sex16: I.setOpKind(j, OpKind.Immediate8to16); I.immediate8to16 = Number(BigInt.asIntN(8, v)); break;
+    case K.imm8sex32: I.setOpKind(j, OpKind.Immediate8to32); I.immediate8to32 = Number(BigInt.asIntN(8, v)); break;
+    case K.imm8sex64: I.setOpKind(j, OpKind.Immediate8to64); I.immediate8to64 = BigInt.asIntN(8, v); break;
+    case K.imm16: I.setOpKind(j, OpKind.Immediate16); I.immediate16 = Number(BigInt.asUintN(16, v)); break;
+    case K.imm32: I.setOpKind(j, OpKind.Immediate32); I.immediate32 = Number(BigInt.asUintN(32, v)); break;
+    case K.imm32sex64:
+      I.setOpKind(j, OpKind.Immediate32to64); I.immediate32to64 = BigInt.asIntN(32, v); break;
+    case K.imm64:
+      if (narrow) { I.setOpKind(j, OpKind.Immediate32); I.immediate32 = Number(BigInt.asUintN(32, v)); }
+      else { I.setOpKind(j, OpKind.Immediate64); I.immediate64 = BigInt.asUintN(64, v); }
+      break;
+    default: break;
+  }
+  if (narrow && k === K.imm32sex64) { I.setOpKind(j, OpKind.Immediate32); I.immediate32 = Number(BigInt.asUintN(32, v)); }
+}
+
+/**
+ * The memory operand, NASM's way (checked against nasm 2.16): `[rax*2]` is split into
+ * `[rax+rax]` unless `nosplit`; `[x+rsp]` swaps so rsp is the base; a relocatable displacement
+ * is always 32-bit; a zero displacement is dropped; RIP-relative under `rel` / `default rel`
+ * for relocatable addresses without fs/gs override.
+ */
+function setMemory(I: Instruction, j: number, k: K, op: Op, req: EncodeRequest, warnings: string[], cand: Candidate): string | undefined {
+  const m = op.src as Extract<EncOperand, { kind: 'mem' }>;
+  let base = op.base;
+  let index = op.index;
+  let scale: number = m.scale;
+  if (!base && index && !m.nosplit && (scale === 2 || scale === 1) && (index.cls === 'r64' || index.cls === 'r32')) {
+    base = index;
+    if (scale === 1) index = undefined;
+    scale = 1;
+  }
+  if (base && index && index.num === 4 && scale === 1 && (index.cls === 'r64' || index.cls === 'r32')) {
+    const t = base; base = index; index = t;
+  }
+  I.setOpKind(j, OpKind.Memory);
+  I.segmentPrefix = m.segment ? (registerInfo(m.segment.toLowerCase())?.reg ?? Register.None) : Register.None;
+  I.memoryIndex = index ? index.reg : Register.None;
+  I.memoryIndexScale = index ? scale : 1;
+  const disp = BigInt.asIntN(64, m.disp);
+  if (k === K.mem_offs) {
+    I.memoryBase = Register.None;
+    I.memoryDisplacement = BigInt.asUintN(64, disp);
+    I.memoryDisplSize = 8;
+    return undefined;
+  }
+  if (!base && !index) {
+    const seg = m.segment?.toLowerCase();
+    const wantRel = m.addressing === 'rel' || (m.addressing === undefined && req.defaultRel && seg !== 'fs' && seg !== 'gs');
+    if (m.dispSize === 'qword') warnings.push('displacement size ignored on absolute address');
+    if (wantRel && m.hasSymbol) {
+      I.memoryBase = Register.RIP;
+      I.memoryDisplacement = BigInt.asUintN(64, disp);
+      I.memoryDisplSize = 8;
+      return undefined;
+    }
+    if (m.addressing === 'rel') warnings.push('absolute address can not be RIP-relative');
+    if (disp < -(1n << 31n) || disp > 0xffffffffn) warnings.push('dword data exceeds bounds');
+    I.memoryBase = Register.None;
+    I.memoryDisplacement = BigInt.asUintN(64, BigInt.asIntN(32, disp));
+    I.memoryDisplSize = 8;
+    return undefined;
+  }
+  I.memoryBase = base ? base.reg : Register.None;
+  const a32 = (base ?? index)!.cls === 'r32';
+  const d32 = BigInt.asIntN(32, disp);
+  const wide = a32 ? 4 : 8;
+  let size: number;
+  if (!base) size = wide;
+  else if (m.dispSize === 'byte') size = 1;
+  else if (m.dispSize === 'dword' || m.dispSize === 'qword') size = wide;
+  else if (m.hasSymbol) size = wide;
+  else if (d32 === 0n) size = 0;
+  else size = d32 >= -128n && d32 <= 127n ? 1 : wide;
+  if (size === 1 && (disp < -128n || disp > 255n)) warnings.push('byte data exceeds bounds');
+  if (size !== 1 && (disp < -(1n << 31n) || disp > 0xffffffffn)) warnings.push('dword data exceeds bounds');
+  const stored = size === 1 ? BigInt.asIntN(8, disp) : d32;
+  I.memoryDisplacement = BigInt.asUintN(a32 ? 32 : 64, size === 0 ? 0n : stored);
+  I.memoryDisplSize = size;
+  void cand;
+  return undefined;
+}
+
+/**
+ * NASM writes prefixes as: lock/rep (F0 F2 F3), segment, operand size (66), address size (67),
+ * then the mandatory prefix of SSE forms; iced writes segment first. Reorder the leading prefixes.
+ */
+function nasmPrefixOrder(extra: number[], bytes: Uint8Array, cand: Candidate): Uint8Array {
+  let n = 0;
+  while (n < bytes.length && isLegacyPrefix(bytes[n])) n++;
+  if (n === 0 && extra.length === 0) return bytes;
+  const pfx = [...extra, ...bytes.subarray(0, n)];
+  let mandatory = -1;
+  if (cand.mandatory === MandatoryPrefix.P66) mandatory = 0x66;
+  else if (cand.mandatory === MandatoryPrefix.PF3) mandatory = 0xf3;
+  else if (cand.mandatory === MandatoryPrefix.PF2) mandatory = 0xf2;
+  let tail: number[] = [];
+  if (mandatory >= 0 && cand.encoding === 0) {
+    const at = pfx.lastIndexOf(mandatory);
+    if (at >= 0) { pfx.splice(at, 1); tail = [mandatory]; }
+  }
+  const rank = (b: number) => (b === 0xf0 || b === 0xf2 || b === 0xf3 ? 0 : b === 0x66 ? 2 : b === 0x67 ? 3 : 1);
+  const sorted = pfx.map((b, i) => [rank(b), i, b]).sort((a, b) => a[0] - b[0] || a[1] - b[1]).map((x) => x[2]);
+  const out = new Uint8Array(sorted.length + tail.length + bytes.length - n);
+  out.set(sorted, 0);
+  out.set(tail, sorted.length);
+  out.set(bytes.subarray(n), sorted.length + tail.length);
+  return out;
+}
+
+function isLegacyPrefix(b: number): boolean {
+  return b === 0xf0 || b === 0xf2 || b === 0xf3 || b === 0x66 || b === 0x67 || b === 0x26 || b === 0x2e || b === 0x36 || b === 0x3e || b === 0x64 || b === 0x65;
+}
