@@ -73,7 +73,7 @@ function ruleDescriptor(r: RuleView): ReportingDescriptor {
     name: r.id.replace(/(^|-)([a-z0-9])/g, (_, __, c: string) => c.toUpperCase()),
     shortDescription: { text: r.title },
     helpUri: ruleDocUri(r.id),
-    help: { text: `${r.title}. Causes and fixes: docs/rules/${r.id}.md`, markdown: `${r.title}. Causes and fixes: [docs/rules/${r.id}.md](${ruleDocUri(r.id)})` },
+    help: { text: `${r.title}. Causes and fixes: ${ruleDocUri(r.id)}`, markdown: `${r.title}. Causes and fixes: [docs/rules/${r.id}.md](${ruleDocUri(r.id)})` },
     defaultConfiguration: { level: LEVEL[r.defaultSeverity] ?? 'warning' },
   };
 }

@@ -1,25 +1,17 @@
-// Where a rule's documentation page lives: docs/rules/<id>.md shipped next to the bundles
-// (dist/../docs/rules), addressed by a file URI. The LSP codeDescription and the SARIF helpUri
-// both use this one function so every client links to the same page.
+// Where a rule's documentation page lives: docs/rules/<id>.md in the project's repository
+// (package.json `repository`), as a web URL. The LSP codeDescription and the SARIF helpUri both
+// use this one function so every client (VS Code, other editors, GitHub code scanning) links to
+// the same page, with nothing to ship inside the extension.
 
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import pkg from '../package.json';
 
-let docsDir: string | undefined;
+const REPO = (pkg as { repository?: { url?: string } }).repository?.url ?? 'https://github.com/swapgs-lab/swapgs-lab.git';
 
-/** The docs/rules folder: found by walking up from this module (dist/ in the bundles, server/ in tests). */
-export function ruleDocsDir(): string {
-  if (docsDir) return docsDir;
-  let dir = __dirname;
-  for (let i = 0; i < 4; i++) {
-    const candidate = path.join(dir, 'docs', 'rules');
-    if (existsSync(candidate)) return (docsDir = candidate);
-    dir = path.dirname(dir);
-  }
-  return (docsDir = path.join(__dirname, '..', 'docs', 'rules'));
+/** `https://github.com/owner/name` from `git+https://github.com/owner/name.git` and similar. */
+export function repositoryWebUrl(url: string = REPO): string {
+  return url.replace(/^git\+/, '').replace(/^git:\/\//, 'https://').replace(/\.git$/, '');
 }
 
 export function ruleDocUri(id: string): string {
-  return pathToFileURL(path.join(ruleDocsDir(), `${id}.md`)).href;
+  return `${repositoryWebUrl()}/blob/main/docs/rules/${encodeURIComponent(id)}.md`;
 }

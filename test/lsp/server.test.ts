@@ -65,7 +65,7 @@ describe('diagnostics', () => {
     expect(d!.source).toBe('swapgs-lab');
     expect(d!.severity).toBe(1);
     expect(d!.range.start.line).toBe(lineOf(BROKEN, 'o64 sysret'));
-    expect(d!.codeDescription?.href).toMatch(/^file:.*\/docs\/rules\/gs-kernel-base-on-exit\.md$/);
+    expect(d!.codeDescription?.href).toMatch(/^https:\/\/github\.com\/.*\/docs\/rules\/gs-kernel-base-on-exit\.md$/);
     expect(d!.relatedInformation?.some((r) => r.location.range.start.line === lineOf(BROKEN, '    swapgs'))).toBe(true);
   });
 
