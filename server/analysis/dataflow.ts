@@ -1,0 +1,406 @@
+// The GS-state walk: path facts (origin, GS base, stack state, saved user RSP, CPL-check and lfence
+// bits, interrupt flag, flag-register constants) propagated from every entry over the instruction
+// CFG with an iterative worklist. Calls are matched to returns by tabulation: a callee is walked
+// once per distinct incoming fact (context-sensitive by state), its exit facts flow back to every
+// caller that reached it with that fact. Branches after a CPL test split paths by origin.
+
+import type { EntryInfo } from './types';
+import type { GsBase, Origin, StackState } from './types';
+import type { LInsn } from './lower';
+import { FLAG_MAX, FLAG_REGISTERS, MAX_FACTS_PER_INSN, MAX_WORK, MSR_GS_BASE, RFLAGS_IF } from './policy';
+import type { Program } from './program';
+
+/** One abstract path state. Immutable; `key` identifies it. */
+export interface Fact {
+  readonly key: string;
+  /** Index into the entries list. */
+  entry: number;
+  origin: Origin;
+  gs: GsBase;
+  /** Instruction index of the swapgs that produced `gs` (-1: the base the entry started with). */
+  gsSite: number;
+  /** A CPL (or GS-base) test has decided this path. */
+  checked: boolean;
+  /** A swapgs ran on this path before any CPL test (reported by swapgs-without-cpl-check). */
+  unchecked: boolean;
+  /** Last CPL-dependent branch (-1 none) and whether an lfence followed it on this path. */
+  cplBranch: number;
+  fenced: boolean;
+  stack: StackState;
+  /** Where the user RSP was saved ('' not saved), and the instruction that saved it. */
+  saved: string;
+  savedSite: number;
+  /** Instruction that loaded the kernel stack (-1). */
+  kstackSite: number;
+  /** Candidate offsets of the saved CS slot from RSP ('' unknown), e.g. "8,16". */
+  csOff: string;
+  /** Register holding a copy of the saved CS ('' none). */
+  csReg: string;
+  ifl: 'on' | 'off' | 'unknown';
+  /** RCX was compared/tested before a conditional branch (canonical check before sysret). */
+  rcxChecked: boolean;
+  /** EDX holds the high half of IA32_GS_BASE (paranoid entry's rdmsr). */
+  probe: boolean;
+  /** Small constants in flag registers: "rbx=1,r12=0". */
+  flags: string;
+}
+
+type FactInit = Omit<Fact, 'key'>;
+
+export function makeFact(f: FactInit): Fact {
+  const key = [
+    f.entry, f.origin, f.gs, f.gsSite, f.checked ? 1 : 0, f.unchecked ? 1 : 0, f.cplBranch, f.fenced ? 1 : 0, f.stack,
+    f.saved, f.savedSite, f.kstackSite, f.csOff, f.csReg, f.ifl, f.rcxChecked ? 1 : 0, f.probe ? 1 : 0, f.flags,
+  ].join('|');
+  return { ...f, key };
+}
+
+function update(f: Fact, changes: Partial<FactInit>): Fact {
+  const { key: _k, ...rest } = f;
+  return makeFact({ ...rest, ...changes });
+}
+
+export interface WalkResult {
+  /** Facts before each instruction, merged over contexts (key -> fact). */
+  stateIn: (Map<string, Fact> | undefined)[];
+  /** First-visit order of instructions (for "first place where ..." reports). */
+  order: number[];
+  /** CPL-dependent branches with a swapgs on one side (swapgs-speculation). */
+  branchesAroundSwapgs: Set<number>;
+  /** The walk stopped at the work limit. */
+  truncated: boolean;
+}
+
+export interface WalkOptions {
+  fmaskMasksIf: boolean;
+}
+
+const parseFlags = (s: string): Map<string, bigint> => {
+  const m = new Map<string, bigint>();
+  if (!s) return m;
+  for (const part of s.split(',')) {
+    const [r, v] = part.split('=');
+    m.set(r!, BigInt(v!));
+  }
+  return m;
+};
+const showFlags = (m: Map<string, bigint>): string =>
+  [...m].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([r, v]) => `${r}=${v}`).join(',');
+
+/** Moves the CS slot offsets after RSP changed by `delta` bytes (a push is -8: the slot gets 8 further). */
+export const shiftCs = (csOff: string, delta: number | undefined): string => {
+  if (!csOff) return '';
+  if (delta === undefined) return '';
+  const out: number[] = [];
+  for (const s of csOff.split(',')) {
+    const v = Number(s) - delta;
+    if (v < 0 || v > 4096) return '';
+    out.push(v);
+  }
+  return out.join(',');
+};
+
+/** Initial facts of an entry (SDM Vol 3A 6.14.2 for the interrupt frame, Vol 2B SYSCALL for syscall). */
+export function entryFacts(entryIndex: number, e: EntryInfo, opts: WalkOptions): Fact[] {
+  const common = {
+    entry: entryIndex,
+    gsSite: -1,
+    unchecked: false,
+    cplBranch: -1,
+    fenced: false,
+    saved: '',
+    savedSite: -1,
+    kstackSite: -1,
+    csReg: '',
+    rcxChecked: false,
+    probe: false,
+    flags: '',
+  };
+  if (e.kind === 'syscall') {
+    // SYSCALL leaves RSP and GS untouched and clears the RFLAGS bits set in IA32_FMASK.
+    return [makeFact({ ...common, origin: 'user', gs: 'user', checked: true, stack: 'user', csOff: '', ifl: opts.fmaskMasksIf ? 'off' : 'unknown' })];
+  }
+  // An interrupt or exception pushes SS, RSP, RFLAGS, CS, RIP (and an error code for some vectors),
+  // so the saved CS is at [rsp+8] or [rsp+16]. From user mode the CPU switched to the TSS stack.
+  return (['user', 'kernel'] as const).map((o) =>
+    makeFact({ ...common, origin: o, gs: o, checked: false, stack: 'kernel', csOff: '8,16', ifl: 'unknown' }),
+  );
+}
+
+/** Applies the non-branch effects of one instruction to a fact. */
+export function transfer(p: Program, L: LInsn, f: Fact, entries: readonly EntryInfo[]): Fact {
+  const c: Partial<FactInit> = {};
+  let gs = f.gs;
+  let csOff = f.csOff;
+  let csReg = f.csReg;
+  let stack = f.stack;
+  let saved = f.saved;
+  let fenced = f.fenced;
+  for (const e of L.effects) {
+    switch (e.kind) {
+      case 'swapgs':
+        gs = gs === 'user' ? 'kernel' : gs === 'kernel' ? 'user' : 'unknown';
+        c.gsSite = L.index;
+        if (!f.checked && entries[f.entry]?.kind === 'interrupt') c.unchecked = true;
+        break;
+      case 'lfence':
+        if (f.cplBranch >= 0) fenced = true;
+        break;
+      case 'rsp-adjust':
+        csOff = shiftCs(csOff, e.delta);
+        break;
+      case 'rsp-save':
+        if (stack === 'user' && !saved) {
+          saved = e.loc;
+          c.savedSite = L.index;
+        }
+        break;
+      case 'rsp-write': {
+        csOff = '';
+        if (saved && e.loc === saved) stack = 'user';
+        else if (e.source === 'gs' || e.source === 'abs') {
+          stack = 'kernel';
+          c.kstackSite = L.index;
+        } else stack = 'unknown';
+        break;
+      }
+      case 'slot-load':
+        if (csOff.split(',').includes(String(e.offset))) csReg = e.reg;
+        break;
+      case 'interrupt-flag': {
+        if (e.op === 'sti') c.ifl = 'on';
+        else if (e.op === 'cli') c.ifl = 'off';
+        else {
+          const v = p.consts.popfValues.get(L.index);
+          c.ifl = v === undefined ? 'unknown' : v & RFLAGS_IF ? 'on' : 'off';
+        }
+        break;
+      }
+      case 'fsgsbase':
+        if (e.write && e.gs) gs = 'unknown';
+        break;
+      case 'wrmsr': {
+        const w = p.consts.msrWrites.find((x) => x.index === L.index);
+        if (!w || w.ecx === undefined || w.ecx === MSR_GS_BASE) gs = 'unknown';
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  if (L.mnemonic === 'syscall' || L.mnemonic === 'sysenter') gs = f.gs; // not expected in kernel paths
+  // Registers written by this instruction end what we knew about them.
+  const w = L.regsWritten;
+  if (csReg && w.has(csReg) && !L.effects.some((e) => e.kind === 'slot-load' || (e.kind === 'reg-test' && e.op === 'and' && e.reg === csReg))) csReg = '';
+  if (saved.startsWith('reg:') && w.has(saved.slice(4)) && !L.effects.some((e) => e.kind === 'rsp-save')) saved = 'reg-lost';
+  let probe = f.probe;
+  if (L.effects.some((e) => e.kind === 'rdmsr')) probe = p.consts.msrReads.get(L.index) === MSR_GS_BASE;
+  else if (w.has('rdx')) probe = false;
+  if (L.flow === 'call' || L.flow === 'icall') probe = false;
+  let flags = f.flags;
+  if (flags || FLAG_REGISTERS.some((r) => w.has(r))) {
+    const m = parseFlags(flags);
+    for (const r of FLAG_REGISTERS) {
+      if (!w.has(r)) continue;
+      const o0 = L.ops[0];
+      const o1 = L.ops[1];
+      if (o0?.kind === 'reg' && o0.reg === r && (o0.size === 4 || o0.size === 8)) {
+        if (L.mnemonic === 'mov' && o1?.kind === 'imm' && o1.value <= FLAG_MAX) m.set(r, o1.value);
+        else if ((L.mnemonic === 'xor' || L.mnemonic === 'sub') && o1?.kind === 'reg' && o1.reg === r) m.set(r, 0n);
+        else m.delete(r);
+      } else m.delete(r);
+    }
+    flags = showFlags(m);
+  }
+  if (L.effects.some((e) => e.kind === 'rsp-write')) c.csReg = '';
+  return update(f, { ...c, gs, csOff, csReg: c.csReg ?? csReg, stack, saved, fenced, probe, flags });
+}
+
+
+/** Refines a fact along one side of a conditional branch, or returns undefined when that side is infeasible. */
+export function refine(p: Program, branch: LInsn, f: Fact, taken: boolean): Fact | undefined {
+  const prevI = branch.index - 1;
+  const prev = prevI >= 0 ? p.insns[prevI] : undefined;
+  if (!prev || prev.next !== branch.address) return f;
+  const cc = branch.cc ?? '';
+  // Whether the branch goes when ZF=1 ("equal/zero") on this side.
+  const zfSide = cc === 'e' ? taken : cc === 'ne' ? !taken : undefined;
+  let c: Partial<FactInit> | undefined;
+  for (const e of prev.effects) {
+    // CPL test: test/and of the saved CS slot's low two bits, or cmp with a selector (SDM Vol 3A 5.5:
+    // the RPL of the saved CS is the CPL of the interrupted code). A test of another slot is not one.
+    let isCsTest = false;
+    if (e.kind === 'slot-test') {
+      const offs = f.csOff ? f.csOff.split(',').map(Number) : undefined;
+      isCsTest = offs ? offs.includes(e.offset) : e.op !== 'cmp' && (e.imm & 3n) !== 0n && (e.offset === 8 || e.offset === 16);
+    } else if (e.kind === 'reg-test' && f.csReg && e.reg === f.csReg && !e.self) isCsTest = true;
+    if (isCsTest && zfSide !== undefined && (e.kind === 'slot-test' || e.kind === 'reg-test')) {
+      const imm = e.imm ?? 0n;
+      let originIfZf: Origin | undefined;
+      if (e.op === 'cmp') originIfZf = (imm & 3n) === 3n ? 'user' : 'kernel';
+      else if ((imm & 3n) !== 0n) originIfZf = 'kernel'; // low bits zero: CPL 0
+      if (originIfZf) {
+        const other: Origin = originIfZf === 'user' ? 'kernel' : 'user';
+        const want = zfSide ? originIfZf : other;
+        if (f.origin !== want) return undefined;
+        c = { checked: true, cplBranch: branch.index, fenced: false };
+      }
+    }
+    // Paranoid entry: rdmsr IA32_GS_BASE, test edx,edx, js: a negative (kernel-half) base is the kernel's.
+    if (e.kind === 'reg-test' && e.reg === 'rdx' && f.probe && (e.self || (e.op === 'cmp' && e.imm === 0n))) {
+      const negIfTaken = cc === 's' || cc === 'l' ? true : cc === 'ns' || cc === 'ge' ? false : undefined;
+      if (negIfTaken !== undefined) {
+        const kernel = negIfTaken === taken;
+        const want: GsBase = kernel ? 'kernel' : 'user';
+        if (f.gs !== 'unknown' && f.gs !== want) return undefined;
+        c = { gs: want, checked: true, cplBranch: branch.index, fenced: false };
+      }
+    }
+    // Flag registers with known constants prune infeasible sides (paranoid exit's `test ebx, ebx`).
+    if (e.kind === 'reg-test' && zfSide !== undefined && f.flags) {
+      const v = parseFlags(f.flags).get(e.reg);
+      if (v !== undefined) {
+        const zf = e.self ? v === 0n : e.op === 'cmp' ? v === (e.imm ?? -1n) : (v & (e.imm ?? 0n)) === 0n;
+        if (zf !== zfSide) return undefined;
+      }
+    }
+  }
+  // A compare involving RCX before a branch: the canonical-address check of the sysret path.
+  if (!f.rcxChecked) {
+    for (let k = branch.index - 1; k >= Math.max(0, branch.index - 3); k--) {
+      const q = p.insns[k]!;
+      if (q.regsRead.has('rcx') && /^(cmp|test|bt|shr|sar|shl)$/.test(q.mnemonic)) {
+        c = { ...(c ?? {}), rcxChecked: true };
+        break;
+      }
+    }
+  }
+  return c ? update(f, c) : f;
+}
+
+/**
+ * Walks every entry. Iterative: an explicit worklist of (context, instruction, fact); contexts are
+ * (callee address, incoming fact) pairs, so deep call chains never grow the JS stack.
+ */
+export function walk(p: Program, entries: readonly (EntryInfo & { insn: number })[], opts: WalkOptions): WalkResult {
+  const n = p.insns.length;
+  const stateIn: (Map<string, Fact> | undefined)[] = new Array(n);
+  const order: number[] = [];
+  const branchesAroundSwapgs = new Set<number>();
+  const visited = new Set<string>();
+  // Contexts: 0..entries-1 are roots; others are callee contexts.
+  interface Ctx {
+    root: boolean;
+    callers: { ctx: number; ret: number }[];
+    exits: Map<string, Fact>;
+  }
+  const ctxs: Ctx[] = [];
+  const ctxIds = new Map<string, number>();
+  const work: { ctx: number; i: number; f: Fact }[] = [];
+  let truncated = false;
+  let steps = 0;
+  const push = (ctx: number, i: number, f: Fact) => {
+    const vk = `${ctx}#${i}#${f.key}`;
+    if (visited.has(vk)) return;
+    let at = stateIn[i];
+    if (!at) {
+      at = new Map();
+      stateIn[i] = at;
+      order.push(i);
+    }
+    if (!at.has(f.key) && at.size >= MAX_FACTS_PER_INSN && f.flags) {
+      // Too many path variants here: forget flag-register constants (bounded state).
+      f = update(f, { flags: '' });
+      const vk2 = `${ctx}#${i}#${f.key}`;
+      if (visited.has(vk2)) return;
+      visited.add(vk2);
+    } else visited.add(vk);
+    at.set(f.key, f);
+    work.push({ ctx, i, f });
+  };
+  entries.forEach((e, k) => {
+    ctxs.push({ root: true, callers: [], exits: new Map() });
+    for (const f of entryFacts(k, e, opts)) push(k, e.insn, f);
+  });
+  const returnTo = (caller: { ctx: number; ret: number }, exit: Fact) => push(caller.ctx, caller.ret, exit);
+  const nextIndex = (i: number): number | undefined => {
+    const L = p.insns[i]!;
+    return i + 1 < n && p.insns[i + 1]!.address === L.next ? i + 1 : p.byAddress.get(L.next);
+  };
+  while (work.length) {
+    if (++steps > MAX_WORK) {
+      truncated = true;
+      break;
+    }
+    const { ctx, i, f } = work.pop()!;
+    const L = p.insns[i]!;
+    const g = transfer(p, L, f, entries);
+    if (L.effects.some((e) => e.kind === 'swapgs') && f.cplBranch >= 0) branchesAroundSwapgs.add(f.cplBranch);
+    const nx = nextIndex(i);
+    switch (L.flow) {
+      case 'next':
+        if (nx !== undefined) push(ctx, nx, g);
+        break;
+      case 'jump': {
+        const t = L.target !== undefined ? p.byAddress.get(L.target) : undefined;
+        if (t !== undefined) push(ctx, t, g);
+        break;
+      }
+      case 'ijump':
+        for (const t of p.indirect.get(i) ?? []) push(ctx, t, g);
+        break;
+      case 'cond': {
+        const t = L.target !== undefined ? p.byAddress.get(L.target) : undefined;
+        if (t !== undefined) {
+          const ft = refine(p, L, g, true);
+          if (ft) push(ctx, t, ft);
+        }
+        if (nx !== undefined) {
+          const ff = refine(p, L, g, false);
+          if (ff) push(ctx, nx, ff);
+        }
+        break;
+      }
+      case 'call':
+      case 'icall': {
+        const targets =
+          L.flow === 'call' ? (L.target !== undefined && p.byAddress.has(L.target) ? [p.byAddress.get(L.target)!] : []) : p.indirect.get(i) ?? [];
+        if (targets.length === 0) {
+          // extern or unresolved callee: GS-neutral, clobbers the caller-saved registers.
+          if (nx !== undefined) push(ctx, nx, update(g, { probe: false, csOff: shiftCs(g.csOff, 8), csReg: ['rbx', 'rbp', 'r12', 'r13', 'r14', 'r15'].includes(g.csReg) ? g.csReg : '' }));
+          break;
+        }
+        for (const t of targets) {
+          const entryFact = g; // transfer already moved the CS slot offset for the pushed return address
+          const ck = `${t}#${entryFact.key}`;
+          let cid = ctxIds.get(ck);
+          if (cid === undefined) {
+            cid = ctxs.length;
+            ctxIds.set(ck, cid);
+            ctxs.push({ root: false, callers: [], exits: new Map() });
+          }
+          const cc = ctxs[cid]!;
+          if (nx !== undefined && !cc.callers.some((x) => x.ctx === ctx && x.ret === nx)) {
+            const caller = { ctx, ret: nx };
+            cc.callers.push(caller);
+            for (const x of cc.exits.values()) returnTo(caller, x);
+          }
+          push(cid, t, entryFact);
+        }
+        break;
+      }
+      case 'ret': {
+        const cc = ctxs[ctx]!;
+        if (cc.root) break; // the entry code itself returned: nothing known to return to
+        if (!cc.exits.has(g.key)) {
+          cc.exits.set(g.key, g);
+          for (const caller of cc.callers) returnTo(caller, g);
+        }
+        break;
+      }
+      case 'stop':
+        break;
+    }
+  }
+  return { stateIn, order, branchesAroundSwapgs, truncated };
+}

@@ -1,0 +1,395 @@
+// Lowers each assembled instruction ONCE into a small vocabulary of effects (swapgs, gs access,
+// stack use, RSP writes and saves, MSR/CR writes, branches, returns to user ...). The only module
+// of the analysis that touches iced-x86; everything after it sees plain TypeScript objects.
+
+import * as iced from 'iced-x86';
+import type { InstructionRecord } from '../../emulator/asm/types';
+
+const { Code, Decoder, DecoderOptions, FlowControl, InstructionInfoFactory, Mnemonic, OpAccess, OpKind, Register, ConditionCode } = iced;
+
+/** A 64-bit general-purpose register name (`rax` ... `r15`), or `rip`. */
+export type Gpr = string;
+
+export interface MemRef {
+  /** Explicit or default segment: `gs` and `fs` matter, everything else is `ds`/`ss`. */
+  segment: 'gs' | 'fs' | 'other';
+  base?: Gpr;
+  index?: Gpr;
+  scale: number;
+  /** Displacement; for RIP-relative operands the absolute target address. */
+  disp: bigint;
+  /** No base/index register, or RIP-relative, and not fs/gs: a fixed (global) address. */
+  absolute: boolean;
+  /** Stable text naming the location, for "saved here, loaded from there" matching. */
+  key: string;
+}
+
+export type LOperand =
+  | { kind: 'reg'; reg: Gpr; size: number; name: string }
+  | { kind: 'sreg'; name: string } // segment, control, debug and other non-GPR registers
+  | { kind: 'imm'; value: bigint }
+  | { kind: 'mem'; mem: MemRef; size: number }
+  | { kind: 'branch'; target: number };
+
+export type Flow = 'next' | 'jump' | 'cond' | 'call' | 'ret' | 'ijump' | 'icall' | 'stop';
+
+export type Effect =
+  | { kind: 'swapgs' }
+  | { kind: 'gs-access' }
+  | { kind: 'stack-use'; how: 'push' | 'pop' | 'call' | 'ret' | 'rsp-memory' }
+  /** RSP changed relative to itself by `delta` bytes (undefined: by an unknown amount, e.g. `and rsp, -16`). */
+  | { kind: 'rsp-adjust'; delta: number | undefined }
+  /** RSP replaced: loaded from memory, a register or something else. */
+  | { kind: 'rsp-write'; source: 'gs' | 'abs' | 'stack' | 'reg' | 'other'; loc: string }
+  /** The current RSP value stored somewhere. */
+  | { kind: 'rsp-save'; dest: 'gs' | 'abs' | 'stack' | 'reg' | 'other'; loc: string }
+  | { kind: 'wrmsr' }
+  | { kind: 'rdmsr' }
+  | { kind: 'cr-write'; cr: number; reg?: Gpr }
+  | { kind: 'return-to-user'; insn: 'sysret' | 'sysexit' | 'iret' }
+  /** test/cmp/and of a stack slot `[rsp+offset]` with an immediate (CPL tests look like this). */
+  | { kind: 'slot-test'; op: 'test' | 'cmp' | 'and'; offset: number; imm: bigint }
+  /** mov/movzx reg, [rsp+offset]. */
+  | { kind: 'slot-load'; reg: Gpr; offset: number }
+  /** test/cmp/and of a register with an immediate or itself. */
+  | { kind: 'reg-test'; op: 'test' | 'cmp' | 'and'; reg: Gpr; imm?: bigint; self: boolean }
+  | { kind: 'lfence' }
+  | { kind: 'interrupt-flag'; op: 'sti' | 'cli' | 'popf' }
+  | { kind: 'gs-selector-load' }
+  | { kind: 'fsgsbase'; write: boolean; gs: boolean };
+
+export interface LInsn {
+  index: number;
+  address: number;
+  next: number;
+  /** iced's mnemonic, lowercase (`sysretq`, `mov`, `swapgs`). */
+  mnemonic: string;
+  /** iced's Code name (`Sysretd`, `Mov_r64_rm64` ...), for exact forms. */
+  code: string;
+  flow: Flow;
+  /** Condition code name for `cond` branches (`e`, `ne`, `s`, `ns`, `l`, `ge` ...). */
+  cc?: string;
+  /** Direct branch / call target. */
+  target?: number;
+  ops: LOperand[];
+  effects: Effect[];
+  regsRead: Set<Gpr>;
+  regsWritten: Set<Gpr>;
+  privileged: boolean;
+  invalid: boolean;
+}
+
+const GPR_NAMES: Record<string, Gpr> = {};
+(() => {
+  const legacy: [string, string[]][] = [
+    ['rax', ['AL', 'AH', 'AX', 'EAX', 'RAX']],
+    ['rcx', ['CL', 'CH', 'CX', 'ECX', 'RCX']],
+    ['rdx', ['DL', 'DH', 'DX', 'EDX', 'RDX']],
+    ['rbx', ['BL', 'BH', 'BX', 'EBX', 'RBX']],
+    ['rsp', ['SPL', 'SP', 'ESP', 'RSP']],
+    ['rbp', ['BPL', 'BP', 'EBP', 'RBP']],
+    ['rsi', ['SIL', 'SI', 'ESI', 'RSI']],
+    ['rdi', ['DIL', 'DI', 'EDI', 'RDI']],
+  ];
+  for (const [full, names] of legacy) for (const n of names) GPR_NAMES[n] = full;
+  for (let r = 8; r <= 15; r++) for (const s of ['L', 'W', 'D', '']) GPR_NAMES[`R${r}${s}`] = `r${r}`;
+  GPR_NAMES['RIP'] = 'rip';
+  GPR_NAMES['EIP'] = 'rip';
+})();
+
+function regName(r: number): string {
+  return (Register as unknown as Record<number, string>)[r] ?? '';
+}
+function gpr(r: number): Gpr | undefined {
+  return GPR_NAMES[regName(r)];
+}
+function regSize(name: string): number {
+  if (/^(R\d+L|[A-D]L|[A-D]H|SPL|BPL|SIL|DIL)$/.test(name)) return 1;
+  if (/^(R\d+W|[A-D]X|SP|BP|SI|DI)$/.test(name)) return 2;
+  if (/^(R\d+D|E[A-Z]{2})$/.test(name)) return 4;
+  return 8;
+}
+
+const enumName = (e: unknown, v: number): string => ((e as Record<number, string>)[v] ?? '').toLowerCase();
+
+function memRef(ins: iced.Instruction): MemRef {
+  const segReg = regName(ins.memorySegment);
+  const segment = segReg === 'GS' ? 'gs' : segReg === 'FS' ? 'fs' : 'other';
+  let base = ins.memoryBase === Register.None ? undefined : gpr(ins.memoryBase);
+  const index = ins.memoryIndex === Register.None ? undefined : gpr(ins.memoryIndex);
+  let disp = BigInt.asUintN(64, ins.memoryDisplacement);
+  if (base === 'rip') {
+    disp = ins.memoryDisplacement; // iced resolves RIP-relative displacements to the target address
+    base = undefined;
+  }
+  const absolute = !base && !index && segment === 'other';
+  const parts: string[] = [];
+  if (base) parts.push(base);
+  if (index) parts.push(`${index}*${ins.memoryIndexScale}`);
+  parts.push(`0x${disp.toString(16)}`);
+  const key = `${segment === 'other' ? (absolute ? 'abs' : 'mem') : segment}:${parts.join('+')}`;
+  return { segment, base, index, scale: ins.memoryIndexScale, disp, absolute, key };
+}
+
+function slotOffset(m: MemRef): number | undefined {
+  if (m.base !== 'rsp' || m.index || m.segment !== 'other') return undefined;
+  return Number(BigInt.asIntN(64, m.disp));
+}
+
+function locKind(m: MemRef): 'gs' | 'abs' | 'stack' | 'other' {
+  if (m.segment === 'gs') return 'gs';
+  if (m.absolute) return 'abs';
+  if (m.base === 'rsp' || m.base === 'rbp') return 'stack';
+  return 'other';
+}
+
+/**
+ * Decodes every instruction with one reusable decoder over a buffer of all instruction bytes,
+ * and lowers it. WASM handles are freed before returning.
+ */
+export function lowerProgram(records: readonly InstructionRecord[]): LInsn[] {
+  let total = 0;
+  for (const r of records) total += r.bytes.length;
+  const buf = new Uint8Array(total + 16);
+  const offsets: number[] = [];
+  let o = 0;
+  for (const r of records) {
+    offsets.push(o);
+    buf.set(r.bytes, o);
+    o += r.bytes.length;
+  }
+  const decoder = new Decoder(64, buf, DecoderOptions.None);
+  const ins = new iced.Instruction();
+  const factory = new InstructionInfoFactory();
+  const out: LInsn[] = [];
+  try {
+    for (let i = 0; i < records.length; i++) {
+      const rec = records[i]!;
+      decoder.position = offsets[i]!;
+      decoder.ip = BigInt(rec.address);
+      decoder.decodeOut(ins);
+      out.push(lowerOne(i, rec, ins, factory));
+    }
+  } finally {
+    ins.free();
+    factory.free();
+    decoder.free();
+  }
+  return out;
+}
+
+function lowerOne(index: number, rec: InstructionRecord, ins: iced.Instruction, factory: iced.InstructionInfoFactory): LInsn {
+  const address = rec.address;
+  const base: LInsn = {
+    index,
+    address,
+    next: address + rec.bytes.length,
+    mnemonic: '',
+    code: '',
+    flow: 'next',
+    ops: [],
+    effects: [],
+    regsRead: new Set(),
+    regsWritten: new Set(),
+    privileged: false,
+    invalid: true,
+  };
+  if (rec.bytes.length === 0 || ins.isInvalid || ins.length !== rec.bytes.length) {
+    // Data emitted in a code section, or bytes iced cannot decode: no effects, falls through.
+    return base;
+  }
+  const mn = ins.mnemonic;
+  const L: LInsn = {
+    ...base,
+    mnemonic: enumName(Mnemonic, mn),
+    code: (Code as unknown as Record<number, string>)[ins.code] ?? '',
+    invalid: false,
+    privileged: ins.isPrivileged,
+  };
+  // Operands.
+  for (let k = 0; k < ins.opCount; k++) {
+    const kind = ins.opKind(k);
+    if (kind === OpKind.Register) {
+      const r = ins.opRegister(k);
+      const g = gpr(r);
+      const name = regName(r);
+      L.ops.push(g ? { kind: 'reg', reg: g, size: regSize(name), name: name.toLowerCase() } : { kind: 'sreg', name: name.toLowerCase() });
+    } else if (kind === OpKind.Memory) {
+      L.ops.push({ kind: 'mem', mem: memRef(ins), size: 0 });
+    } else if (kind === OpKind.NearBranch64 || kind === OpKind.NearBranch32 || kind === OpKind.NearBranch16) {
+      L.ops.push({ kind: 'branch', target: Number(ins.nearBranchTarget) });
+    } else if (
+      kind === OpKind.Immediate8 ||
+      kind === OpKind.Immediate16 ||
+      kind === OpKind.Immediate32 ||
+      kind === OpKind.Immediate64 ||
+      kind === OpKind.Immediate8to16 ||
+      kind === OpKind.Immediate8to32 ||
+      kind === OpKind.Immediate8to64 ||
+      kind === OpKind.Immediate32to64 ||
+      kind === OpKind.Immediate8_2nd
+    ) {
+      L.ops.push({ kind: 'imm', value: BigInt.asUintN(64, ins.immediate(k)) });
+    } else {
+      L.ops.push({ kind: 'sreg', name: enumName(OpKind, kind) });
+    }
+  }
+  // Registers read and written (iced's instruction info; memory-address registers count as read).
+  const info = factory.info(ins);
+  const used = info.usedRegisters() as iced.UsedRegister[];
+  for (const u of used) {
+    const g = gpr(u.register);
+    const a = u.access;
+    if (g) {
+      if (a === OpAccess.Read || a === OpAccess.CondRead || a === OpAccess.ReadWrite || a === OpAccess.ReadCondWrite) L.regsRead.add(g);
+      if (a === OpAccess.Write || a === OpAccess.CondWrite || a === OpAccess.ReadWrite || a === OpAccess.ReadCondWrite) L.regsWritten.add(g);
+    }
+    u.free();
+  }
+  const mems = info.usedMemory() as iced.UsedMemory[];
+  let rspMemory = false;
+  for (const m of mems) {
+    if (m.base === Register.RSP || m.base === Register.ESP) rspMemory = true;
+    m.free();
+  }
+  info.free();
+
+  // Flow control.
+  switch (ins.flowControl) {
+    case FlowControl.UnconditionalBranch:
+      L.flow = 'jump';
+      L.target = Number(ins.nearBranchTarget);
+      if (ins.isJmpFar) L.flow = 'stop';
+      break;
+    case FlowControl.ConditionalBranch:
+      L.flow = 'cond';
+      L.target = Number(ins.nearBranchTarget);
+      L.cc = enumName(ConditionCode, ins.conditionCode);
+      break;
+    case FlowControl.Call:
+      L.flow = 'call';
+      L.target = Number(ins.nearBranchTarget);
+      break;
+    case FlowControl.IndirectCall:
+      L.flow = 'icall';
+      break;
+    case FlowControl.IndirectBranch:
+      L.flow = 'ijump';
+      break;
+    case FlowControl.Return:
+      L.flow = mn === Mnemonic.Ret ? 'ret' : 'stop';
+      break;
+    case FlowControl.Interrupt:
+      // int3/int n/into continue after the handler; ud0/ud2 and friends below stop.
+      L.flow = 'next';
+      break;
+    case FlowControl.Exception:
+      L.flow = 'stop';
+      break;
+    default:
+      L.flow = 'next';
+  }
+  if (mn === Mnemonic.Hlt) L.flow = 'next'; // resumes after an interrupt
+  lowerEffects(L, ins, rspMemory);
+  return L;
+}
+
+function lowerEffects(L: LInsn, ins: iced.Instruction, rspMemory: boolean): void {
+  const mn = ins.mnemonic;
+  const E = L.effects;
+  const op0 = L.ops[0];
+  const op1 = L.ops[1];
+  const memOp = L.ops.find((o): o is Extract<LOperand, { kind: 'mem' }> => o.kind === 'mem');
+  if (mn === Mnemonic.Swapgs) E.push({ kind: 'swapgs' });
+  if (memOp && memOp.mem.segment === 'gs' && mn !== Mnemonic.Lea) E.push({ kind: 'gs-access' });
+  if (mn === Mnemonic.Lfence) E.push({ kind: 'lfence' });
+  if (mn === Mnemonic.Wrmsr) E.push({ kind: 'wrmsr' });
+  if (mn === Mnemonic.Rdmsr) E.push({ kind: 'rdmsr' });
+  if (mn === Mnemonic.Sti) E.push({ kind: 'interrupt-flag', op: 'sti' });
+  if (mn === Mnemonic.Cli) E.push({ kind: 'interrupt-flag', op: 'cli' });
+  if (mn === Mnemonic.Popf || mn === Mnemonic.Popfq) E.push({ kind: 'interrupt-flag', op: 'popf' });
+  if (mn === Mnemonic.Sysret || mn === Mnemonic.Sysretq) E.push({ kind: 'return-to-user', insn: 'sysret' });
+  if (mn === Mnemonic.Sysexit || mn === Mnemonic.Sysexitq) E.push({ kind: 'return-to-user', insn: 'sysexit' });
+  if (mn === Mnemonic.Iretq || mn === Mnemonic.Iret || mn === Mnemonic.Iretd) E.push({ kind: 'return-to-user', insn: 'iret' });
+  if (mn === Mnemonic.Rdgsbase || mn === Mnemonic.Wrgsbase || mn === Mnemonic.Rdfsbase || mn === Mnemonic.Wrfsbase)
+    E.push({ kind: 'fsgsbase', write: mn === Mnemonic.Wrgsbase || mn === Mnemonic.Wrfsbase, gs: mn === Mnemonic.Rdgsbase || mn === Mnemonic.Wrgsbase });
+  // Selector loads into GS: mov gs, r/m; pop gs; lgs (SDM Vol 3A 3.4.4: loading GS in 64-bit mode
+  // loads the hidden base from the descriptor, i.e. zeroes the upper 32 bits of gs.base).
+  if ((mn === Mnemonic.Mov && op0?.kind === 'sreg' && op0.name === 'gs') || (mn === Mnemonic.Pop && op0?.kind === 'sreg' && op0.name === 'gs') || mn === Mnemonic.Lgs)
+    E.push({ kind: 'gs-selector-load' });
+  // Control registers.
+  if (mn === Mnemonic.Mov && op0?.kind === 'sreg' && /^cr\d+$/.test(op0.name))
+    E.push({ kind: 'cr-write', cr: Number(op0.name.slice(2)), reg: op1?.kind === 'reg' ? op1.reg : undefined });
+
+  // Stack use: implicit (push/pop/call/ret...) or an explicit [rsp+...] operand.
+  const isLea = mn === Mnemonic.Lea;
+  if (ins.isStackInstruction) {
+    const how = L.flow === 'call' || L.flow === 'icall' ? 'call' : L.flow === 'ret' ? 'ret' : ins.stackPointerIncrement < 0 ? 'push' : 'pop';
+    E.push({ kind: 'stack-use', how });
+  } else if (rspMemory && !isLea) {
+    E.push({ kind: 'stack-use', how: 'rsp-memory' });
+  }
+
+  // RSP writes.
+  const writesRsp = L.regsWritten.has('rsp');
+  if (ins.isStackInstruction && !(op0?.kind === 'reg' && op0.reg === 'rsp' && mn === Mnemonic.Pop)) {
+    E.push({ kind: 'rsp-adjust', delta: ins.stackPointerIncrement });
+  } else if (writesRsp && op0?.kind === 'reg' && op0.reg === 'rsp') {
+    if ((mn === Mnemonic.Add || mn === Mnemonic.Sub) && op1?.kind === 'imm') {
+      const v = Number(BigInt.asIntN(64, op1.value));
+      E.push({ kind: 'rsp-adjust', delta: mn === Mnemonic.Add ? v : -v });
+    } else if (isLea && memOp && memOp.mem.base === 'rsp' && !memOp.mem.index) {
+      E.push({ kind: 'rsp-adjust', delta: Number(BigInt.asIntN(64, memOp.mem.disp)) });
+    } else if (mn === Mnemonic.And || mn === Mnemonic.Or || mn === Mnemonic.Add || mn === Mnemonic.Sub) {
+      E.push({ kind: 'rsp-adjust', delta: undefined });
+    } else if (mn === Mnemonic.Pop) {
+      E.push({ kind: 'rsp-write', source: 'stack', loc: 'stack' });
+    } else if ((mn === Mnemonic.Mov || mn === Mnemonic.Xchg) && op1?.kind === 'mem') {
+      const k = locKind(op1.mem);
+      E.push({ kind: 'rsp-write', source: k, loc: op1.mem.key });
+      if (mn === Mnemonic.Xchg) E.push({ kind: 'rsp-save', dest: k, loc: op1.mem.key });
+    } else if ((mn === Mnemonic.Mov || mn === Mnemonic.Xchg) && op1?.kind === 'reg') {
+      E.push({ kind: 'rsp-write', source: 'reg', loc: `reg:${op1.reg}` });
+      if (mn === Mnemonic.Xchg) E.push({ kind: 'rsp-save', dest: 'reg', loc: `reg:${op1.reg}` });
+    } else {
+      E.push({ kind: 'rsp-write', source: 'other', loc: 'other' });
+    }
+  } else if (writesRsp && mn === Mnemonic.Xchg && op1?.kind === 'reg' && op1.reg === 'rsp' && op0) {
+    if (op0.kind === 'mem') {
+      const k = locKind(op0.mem);
+      E.push({ kind: 'rsp-write', source: k, loc: op0.mem.key }, { kind: 'rsp-save', dest: k, loc: op0.mem.key });
+    } else if (op0.kind === 'reg') {
+      E.push({ kind: 'rsp-write', source: 'reg', loc: `reg:${op0.reg}` }, { kind: 'rsp-save', dest: 'reg', loc: `reg:${op0.reg}` });
+    }
+  } else if (writesRsp && L.flow !== 'call' && L.flow !== 'icall' && L.flow !== 'ret') {
+    E.push({ kind: 'rsp-write', source: 'other', loc: 'other' });
+  }
+  // RSP saves: mov [m], rsp / mov reg, rsp (a copy of the whole 64-bit RSP).
+  if (mn === Mnemonic.Mov && op1?.kind === 'reg' && op1.reg === 'rsp' && op1.size === 8 && op0) {
+    if (op0.kind === 'mem') E.push({ kind: 'rsp-save', dest: locKind(op0.mem), loc: op0.mem.key });
+    else if (op0.kind === 'reg') E.push({ kind: 'rsp-save', dest: 'reg', loc: `reg:${op0.reg}` });
+  }
+  if (mn === Mnemonic.Push && op0?.kind === 'reg' && op0.reg === 'rsp') E.push({ kind: 'rsp-save', dest: 'stack', loc: 'stack' });
+
+  // Tests of stack slots and registers (CPL tests, GS-base probes, flag registers).
+  if ((mn === Mnemonic.Test || mn === Mnemonic.Cmp || mn === Mnemonic.And) && op0) {
+    const op = mn === Mnemonic.Test ? 'test' : mn === Mnemonic.Cmp ? 'cmp' : 'and';
+    if (op0.kind === 'mem' && op1?.kind === 'imm') {
+      const off = slotOffset(op0.mem);
+      if (off !== undefined) E.push({ kind: 'slot-test', op, offset: off, imm: op1.value });
+    } else if (op0.kind === 'reg') {
+      if (op1?.kind === 'imm') E.push({ kind: 'reg-test', op, reg: op0.reg, imm: op1.value, self: false });
+      else if (op1?.kind === 'reg' && op1.reg === op0.reg && op !== 'cmp') E.push({ kind: 'reg-test', op, reg: op0.reg, self: true });
+    }
+  }
+  if ((mn === Mnemonic.Mov || mn === Mnemonic.Movzx || mn === Mnemonic.Movsx || mn === Mnemonic.Movsxd) && op0?.kind === 'reg' && op1?.kind === 'mem') {
+    const off = slotOffset(op1.mem);
+    if (off !== undefined) E.push({ kind: 'slot-load', reg: op0.reg, offset: off });
+  }
+}
+
+/** The memory operand of an instruction, if any. */
+export function memOperand(L: LInsn): MemRef | undefined {
+  for (const o of L.ops) if (o.kind === 'mem') return o.mem;
+  return undefined;
+}

@@ -1,0 +1,40 @@
+// Policy as data: MSR numbers the analysis cares about, privileged mnemonics, entry-name
+// patterns. The walker and the rules look things up here instead of hard-coding branches.
+
+/** SDM Vol 4 Table 2-2. */
+export const MSR_LSTAR = 0xc000_0082;
+export const MSR_CSTAR = 0xc000_0083;
+export const MSR_FMASK = 0xc000_0084;
+export const MSR_GS_BASE = 0xc000_0101;
+export const MSR_KERNEL_GS_BASE = 0xc000_0102;
+
+/** RFLAGS.IF (SDM Vol 1 3.4.3.3). */
+export const RFLAGS_IF = 1n << 9n;
+/** CR4.FSGSBASE (SDM Vol 3A 2.5). */
+export const CR4_FSGSBASE = 1n << 16n;
+
+/**
+ * Mnemonics (iced-x86 names, lowercase) that fault or misbehave at CPL 3: CPL-0-only
+ * instructions and the IOPL-sensitive ones (SDM Vol 3A 2.8 "System Instruction Summary").
+ * `mov crN/drN` is matched by operand in the rule; iced's own privileged flag is also honoured.
+ */
+export const PRIVILEGED_MNEMONICS: ReadonlySet<string> = new Set([
+  'swapgs', 'rdmsr', 'wrmsr', 'lgdt', 'lidt', 'ltr', 'lldt', 'lmsw', 'clts', 'hlt', 'cli', 'sti',
+  'in', 'out', 'insb', 'insw', 'insd', 'outsb', 'outsw', 'outsd', 'invlpg', 'invpcid', 'invd', 'wbinvd',
+  'sysret', 'sysretq', 'sysexit', 'sysexitq', 'xsetbv',
+]);
+
+/** Global label names that suggest an entry (issue #4: "its name says so and its code agrees"). */
+export const ENTRY_NAME_PATTERNS = {
+  syscall: /syscall|system_call/,
+  interrupt: /isr|irq|fault|exception|interrupt|trap|vector/,
+};
+
+/** Registers the path-sensitive walk keeps small constants for (callee-saved flag registers, Linux uses ebx). */
+export const FLAG_REGISTERS: readonly string[] = ['rbx', 'r12', 'r13', 'r14', 'r15'];
+/** Largest constant kept per flag register (bigger values are forgotten: they are not flags). */
+export const FLAG_MAX = 0xffffn;
+/** Paths kept per instruction before flag registers are forgotten (keeps the walk bounded). */
+export const MAX_FACTS_PER_INSN = 48;
+/** Work items before the walk gives up (a located information diagnostic is emitted). */
+export const MAX_WORK = 3_000_000;
