@@ -144,8 +144,11 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       const caps = params.capabilities ?? {};
       configurationSupported = caps.workspace?.configuration === true;
       relatedSupported = caps.textDocument?.publishDiagnostics?.relatedInformation === true;
-      const init = params.initializationOptions as { settings?: unknown } | undefined;
-      if (init?.settings !== undefined) globalSettings = parseSettings(init.settings);
+      // Editors without workspace/configuration may pass the settings at start-up, either as
+      // `{ settings: {...} }` or as `{ "swapgs-lab": {...} }` (Helix sends its `config` table).
+      const init = params.initializationOptions as Record<string, unknown> | undefined;
+      const initial = init?.[SECTION] ?? init?.['settings'];
+      if (initial !== undefined) globalSettings = parseSettings(initial);
       const capabilities: ServerCapabilities = {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental }, // edits arrive as ranges, not whole files
         hoverProvider: true, // instruction effects, effective addresses, MSR names, label addresses
