@@ -20,7 +20,6 @@ export interface SystemObserver {
   pushFrame?(core: Core, f: ShadowFrame): void;
   /** `ret` (with RSP before the pop) or iretq/sysret (the kinds to unwind to). */
   popFrame?(core: Core, kinds: readonly FrameKind[] | null, rspBefore: number): void;
-  /** The core went to a state the emulator cannot run (e.g. compatibility mode). */
 }
 
 export class SystemState {
@@ -38,6 +37,23 @@ export class SystemState {
   chain: string[] = [];
   /** IDTR was loaded by `lidt` (design: no IDT at reset). */
   idtLoaded = false;
+  /** Formats an address for messages (the machine installs file:line). */
+  where: (address: number) => string = (a) => `0x${u64(a).toString(16)}`;
+
+  /** A deep copy for snapshots (observer, ports and `where` are shared, they belong to the machine). */
+  clone(): SystemState {
+    const s = new SystemState(this.index);
+    s.msrs.clear();
+    for (const [k, v] of this.msrs) s.msrs.set(k, v);
+    s.kernelGsBase = this.kernelGsBase;
+    s.ports = this.ports;
+    s.observer = this.observer;
+    s.delivering = [...this.delivering];
+    s.chain = [...this.chain];
+    s.idtLoaded = this.idtLoaded;
+    s.where = this.where;
+    return s;
+  }
 
   constructor(index: number) {
     this.index = index;
@@ -47,20 +63,27 @@ export class SystemState {
 }
 
 const states = new WeakMap<Core, SystemState>();
+// One-entry cache: call/ret hooks look the state up on every call, usually for the same core.
+let lastCore: Core | null = null;
+let lastState: SystemState | null = null;
 
 /** The system state of a core, created on first use (index = its APIC id). */
 export function sysOf(c: Core): SystemState {
+  if (c === lastCore) return lastState!;
   let s = states.get(c);
   if (!s) {
     s = new SystemState(c.apicId);
     states.set(c, s);
   }
+  lastCore = c;
+  lastState = s;
   return s;
 }
 
 /** Replace a core's system state (snapshot restore). */
 export function setSysState(c: Core, s: SystemState): void {
   states.set(c, s);
+  if (lastCore === c) lastState = s;
 }
 
 export const TWO32 = 4294967296;
