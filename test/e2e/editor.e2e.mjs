@@ -1,0 +1,247 @@
+// End-to-end test in a real VS Code: installs the built VSIX into code-server, drives it with
+// playwright-core and Debian's chromium, opens a broken example, waits for the Problems view to show
+// the finding with its rule id, applies the quick fix and waits for the finding to clear.
+// Run: node test/e2e/editor.e2e.mjs   (from .ci/run after npm test; not part of vitest)
+// Screenshots and logs go to test-results/e2e/. Every wait is on a condition, never a fixed sleep.
+//
+// Environment (all optional):
+//   SWAPGS_LAB_VSIX      the VSIX to install (default: ./swapgs-lab-<version>.vsix, built if missing)
+//   E2E_EXAMPLE          the broken example to open (default examples/lesson1-syscall-broken.asm)
+//   E2E_RULE             the rule id the Problems view must show (default gs-kernel-base-on-exit)
+//   E2E_FIX              a regex for the quick fix title to apply (default "swapgs")
+//   E2E_STAGE            "language" stops after checking the language mode (set-up debugging)
+//   CHROMIUM             the browser binary (default /usr/bin/chromium)
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const results = path.join(root, 'test-results', 'e2e');
+const example = process.env.E2E_EXAMPLE ?? 'examples/lesson1-syscall-broken.asm';
+const rule = process.env.E2E_RULE ?? 'gs-kernel-base-on-exit';
+const fixPattern = new RegExp(process.env.E2E_FIX ?? 'swapgs', 'i');
+const stage = process.env.E2E_STAGE ?? 'all';
+const browserPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const started = Date.now();
+
+const log = (msg) => console.log(`[e2e +${((Date.now() - started) / 1000).toFixed(1)}s] ${msg}`);
+
+/** Runs a step; on failure the caller's finally block still collects screenshots and logs. */
+async function step(name, fn) {
+  log(name);
+  try {
+    return await fn();
+  } catch (err) {
+    throw new Error(`${name}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+function codeServerDir() {
+  const r = spawnSync('bash', [path.join(root, 'test/e2e/setup.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (r.status !== 0) throw new Error(`test/e2e/setup.sh failed (exit ${r.status})`);
+  const dir = r.stdout.trim().split('\n').pop();
+  if (!dir || !existsSync(path.join(dir, 'out/node/entry.js'))) throw new Error(`setup.sh gave no code-server directory: ${r.stdout}`);
+  return dir;
+}
+
+function vsixPath() {
+  if (process.env.SWAPGS_LAB_VSIX) return path.resolve(process.env.SWAPGS_LAB_VSIX);
+  const { name, version } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+  const vsix = path.join(root, `${name}-${version}.vsix`);
+  if (!existsSync(vsix)) {
+    const r = spawnSync('npm', ['run', 'package'], { cwd: root, stdio: 'inherit' });
+    if (r.status !== 0 || !existsSync(vsix)) throw new Error('npm run package did not produce ' + vsix);
+  }
+  return vsix;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts code-server and resolves once it logs that it listens; rejects if it exits first. */
+function startServer(cs, dirs, port, logFile) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(cs, 'out/node/entry.js'),
+      '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check',
+      '--disable-workspace-trust', '--config', dirs.config, '--user-data-dir', dirs.userData,
+      '--extensions-dir', dirs.extensions, dirs.workspace], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const timer = setTimeout(() => { child.kill(); reject(new Error(`no "listening" line within 90 s:\n${output}`)); }, 90_000);
+    const onData = (chunk) => {
+      output += chunk;
+      writeFileSync(logFile, output);
+      if (/HTTP server listening on/.test(output)) { clearTimeout(timer); resolve(child); }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`code-server exited with ${code}:\n${output}`)); });
+  });
+}
+
+async function withRetries(what, attempts, fn) {
+  let last;
+  for (let i = 1; i <= attempts; i++) {
+    try {
+      return await fn(i);
+    } catch (err) {
+      last = err;
+      log(`${what} failed (attempt ${i}/${attempts}): ${err instanceof Error ? err.message.split('\n')[0] : err}`);
+    }
+  }
+  throw last;
+}
+
+async function main() {
+  rmSync(results, { recursive: true, force: true });
+  mkdirSync(results, { recursive: true });
+  const cs = await step('set up code-server (cached after the first run)', () => codeServerDir());
+  const vsix = await step('find or build the VSIX', () => vsixPath());
+  log(`VSIX ${path.relative(root, vsix)}`);
+
+  const tmp = mkdtempSync(path.join(tmpdir(), 'swapgs-lab-e2e-'));
+  const dirs = {
+    userData: path.join(tmp, 'user-data'),
+    extensions: path.join(tmp, 'extensions'),
+    workspace: path.join(tmp, 'workspace'),
+    config: path.join(tmp, 'config.yaml'),
+  };
+  mkdirSync(path.join(dirs.userData, 'User'), { recursive: true });
+  mkdirSync(dirs.workspace, { recursive: true });
+  writeFileSync(dirs.config, 'auth: none\n');
+  writeFileSync(path.join(dirs.userData, 'User', 'settings.json'), JSON.stringify({
+    'security.workspace.trust.enabled': false,
+    'workbench.startupEditor': 'none',
+    'workbench.welcomePage.walkthroughs.openOnInstall': false,
+    'workbench.tips.enabled': false,
+    'extensions.autoCheckUpdates': false,
+    'extensions.autoUpdate': false,
+    'update.mode': 'none',
+    'telemetry.telemetryLevel': 'off',
+    'editor.quickSuggestions': { other: false, comments: false, strings: false },
+    'problems.autoReveal': true,
+  }, null, 2));
+  const exampleName = path.basename(example);
+  cpSync(path.join(root, example), path.join(dirs.workspace, exampleName));
+
+  let server;
+  let browser;
+  let page;
+  let ok = false;
+  try {
+    await step('install the VSIX into code-server', () => {
+      const r = spawnSync(process.execPath, [path.join(cs, 'out/node/entry.js'), '--user-data-dir', dirs.userData,
+        '--extensions-dir', dirs.extensions, '--install-extension', vsix], { encoding: 'utf8', timeout: 120_000 });
+      writeFileSync(path.join(results, 'install.log'), `${r.stdout}${r.stderr}`);
+      if (r.status !== 0 || !/successfully installed/i.test(r.stdout + r.stderr)) {
+        throw new Error(`--install-extension failed (exit ${r.status}): ${r.stdout}${r.stderr}`);
+      }
+    });
+
+    const port = await step('start code-server', () => withRetries('start', 3, async () => {
+      const p = await freePort();
+      server = await startServer(cs, dirs, p, path.join(results, 'code-server.log'));
+      return p;
+    }));
+
+    browser = await step('launch chromium', () => withRetries('launch', 3, () => chromium.launch({
+      executablePath: browserPath,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
+        '--disable-component-update', '--disable-default-apps', '--disable-sync', '--no-first-run',
+        '--metrics-recording-only', '--disable-features=Translate,MediaRouter'],
+    })));
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    page = await context.newPage();
+    const consoleErrors = [];
+    page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+
+    await step('open the workbench', () => withRetries('load', 3, async () => {
+      await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(dirs.workspace)}`, { waitUntil: 'domcontentloaded', timeout: 60_000 });
+      await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 90_000 });
+      await page.locator('.explorer-folders-view, .explorer-viewlet').first().waitFor({ timeout: 60_000 });
+    }));
+    await page.screenshot({ path: path.join(results, '1-workbench.png') });
+
+    await step(`open ${exampleName} with Quick Open`, async () => {
+      await withRetries('quick open', 3, async () => {
+        await page.locator('.monaco-workbench').click({ position: { x: 700, y: 450 } });
+        await page.keyboard.press('Control+P');
+        const input = page.locator('.quick-input-widget input');
+        await input.waitFor({ state: 'visible', timeout: 15_000 });
+        await input.fill(exampleName);
+        await page.locator('.quick-input-list .monaco-list-row', { hasText: exampleName }).first().waitFor({ timeout: 30_000 });
+        await page.keyboard.press('Enter');
+        await page.locator(`.tabs-container .tab[aria-label*="${exampleName}"]`).first().waitFor({ timeout: 30_000 });
+      });
+      await page.locator('.monaco-editor .view-lines').first().waitFor({ timeout: 30_000 });
+    });
+
+    await step('check the language mode is NASM (the extension\'s language contribution)', async () => {
+      const mode = page.locator('[id="status.editor.mode"]');
+      await mode.waitFor({ timeout: 30_000 });
+      await page.waitForFunction(() => /NASM/.test(document.getElementById('status.editor.mode')?.textContent ?? ''), null, { timeout: 30_000 });
+      log(`language mode: ${(await mode.textContent())?.trim()}`);
+    });
+    await page.screenshot({ path: path.join(results, '2-example-open.png') });
+    if (stage === 'language') { ok = true; log('PASS (language stage only)'); return; }
+
+    const problemRow = page.locator('.markers-panel .monaco-list-row', { hasText: rule });
+    await step(`wait for the Problems view to show ${rule}`, async () => {
+      await page.keyboard.press('Control+Shift+M');
+      await page.locator('.markers-panel').first().waitFor({ timeout: 30_000 });
+      await problemRow.first().waitFor({ timeout: 120_000 });
+      log(`problem: ${(await problemRow.first().textContent())?.trim()}`);
+    });
+    await page.screenshot({ path: path.join(results, '3-problem-shown.png') });
+
+    await step('apply the quick fix', async () => {
+      // Opening the problem puts the cursor on the finding; Ctrl+. lists the code actions there.
+      await problemRow.first().click();
+      await page.keyboard.press('Enter');
+      await page.locator('.monaco-editor.focused').first().waitFor({ timeout: 15_000 });
+      const fixRow = page.locator('.action-widget .monaco-list-row.action', { hasText: fixPattern });
+      await withRetries('quick fix menu', 3, async () => {
+        await page.keyboard.press('Control+.');
+        await page.locator('.action-widget').first().waitFor({ state: 'visible', timeout: 15_000 });
+        const titles = await page.locator('.action-widget .monaco-list-row.action').allTextContents();
+        log(`code actions: ${titles.map((t) => t.trim()).join(' | ')}`);
+        const candidates = titles.filter((t) => fixPattern.test(t) && !/disable|suppress/i.test(t));
+        if (candidates.length === 0) { await page.keyboard.press('Escape'); throw new Error(`no quick fix matching ${fixPattern}`); }
+        await page.screenshot({ path: path.join(results, '4-quick-fix-menu.png') });
+        await fixRow.filter({ hasNotText: /disable|suppress/i }).first().click();
+      });
+    });
+
+    await step(`wait for ${rule} to clear`, async () => {
+      await problemRow.first().waitFor({ state: 'detached', timeout: 120_000 });
+    });
+    await page.screenshot({ path: path.join(results, '5-fixed.png') });
+    if (consoleErrors.length) writeFileSync(path.join(results, 'browser-console-errors.log'), consoleErrors.join('\n'));
+    ok = true;
+    log('PASS');
+  } finally {
+    if (page && !ok) await page.screenshot({ path: path.join(results, 'failure.png') }).catch(() => {});
+    await browser?.close().catch(() => {});
+    if (server && server.exitCode === null) server.kill();
+    // Keep the extension host logs (the language client's output lands there) with the screenshots.
+    if (existsSync(path.join(dirs.userData, 'logs'))) cpSync(path.join(dirs.userData, 'logs'), path.join(results, 'vscode-logs'), { recursive: true });
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+main().then(() => process.exit(0), (err) => {
+  console.error(`[e2e] FAIL: ${err instanceof Error ? err.message : err}`);
+  console.error(`[e2e] screenshots and logs: ${path.relative(process.cwd(), results)}`);
+  process.exit(1);
+});
