@@ -1,0 +1,1099 @@
+// The assembler driver: parses the preprocessed lines once, then runs NASM-style passes
+// (each pass evaluates with the previous pass's symbol values, re-encoding only what changed)
+// until no label moves, lays the sections out as `nasm -f bin` does, and builds the image,
+// line table, instruction records, symbols and diagnostics.
+
+import { encodeFloat, fitsData, isFloatSpecial, storeInt } from './data';
+import { encodeInstruction } from './encoder';
+import type { EncOperand, EncodeResult } from './encoder-types';
+import { evalExpr, exprSymbols, stringValue } from './expr';
+import { DEFAULT_ORG, DEFAULT_SECTION_ALIGN, layoutSections, type LayoutResult, type SectionPlan } from './layout';
+import { LineParser, type DataItem, type ParsedLine, type Statement } from './parser';
+import { lexLines } from './lex-lines';
+import { registerInfo } from './registers';
+import type {
+  AssembledProgram,
+  Diagnostic,
+  Expr,
+  FileHost,
+  InstructionRecord,
+  LineEntry,
+  Operand,
+  PreprocessedLine,
+  SectionInfo,
+  SourceRange,
+  SymbolInfo,
+} from './types';
+
+export interface AssembleOptions {
+  host: FileHost;
+  includePaths?: string[];
+  /** Linter mode: `extern` is allowed (placeholder values), missing includes are warnings. */
+  lint?: boolean;
+  /** Upper bound on optimisation passes before giving up (default 64). */
+  maxPasses?: number;
+}
+
+/** Largest image / section the assembler builds (bad input such as `times 1000000000 db 0`). */
+export const MAX_IMAGE_BYTES = 256 * 1024 * 1024;
+/** Instruction records kept for `times N insn` beyond this many are folded into one data entry. */
+const MAX_TIMES_RECORDS = 100_000;
+
+// ---------------------------------------------------------------- evaluation
+
+/** An evaluated expression: value, NASM relocatability (count of label/`$` terms) and whether every symbol was known. */
+interface Val {
+  v: bigint;
+  r: number;
+  k: boolean;
+}
+
+class EvalErr {
+  constructor(
+    readonly message: string,
+    readonly range: SourceRange,
+    readonly code = 'value-error',
+  ) {}
+}
+
+interface SymDef {
+  name: string;
+  kind: 'label' | 'equ' | 'extern';
+  /** Section of a section label; undefined for equ / absolute-space labels. */
+  sec?: string;
+  /** Offset in `sec`, or the absolute value. */
+  value: bigint;
+  reloc: number;
+  known: boolean;
+  pass: number;
+  range: SourceRange;
+  global: boolean;
+}
+
+interface SecState {
+  name: string;
+  nobits: boolean;
+  size: number;
+  align: number;
+  declaredAlign?: number;
+  start?: number;
+  vstart?: number;
+  follows?: string;
+  vfollows?: string;
+  exec?: boolean;
+  range?: SourceRange;
+}
+
+interface Emit {
+  sec: SecState;
+  offset: number;
+  size: number;
+  bytes?: Uint8Array;
+  /** `bytes` repeated this many times (`times N db 0`). */
+  repeat: number;
+  line: number;
+  kind: 'instruction' | 'data';
+  insn?: Extract<Statement, { kind: 'instruction' }>;
+}
+
+interface LineRec {
+  pl: PreprocessedLine;
+  parsed: ParsedLine;
+}
+
+interface EncCache {
+  key: string;
+  res: EncodeResult;
+}
+
+const i64 = (v: bigint): bigint => BigInt.asIntN(64, v);
+const EMPTY_CTX = { symbol: (): bigint | undefined => undefined };
+
+function isBranch(m: string): boolean {
+  return m.charCodeAt(0) === 106 /* j */ || m === 'call' || m.startsWith('loop') || m === 'xbegin';
+}
+
+function usesHere(e: Expr): boolean {
+  switch (e.kind) {
+    case 'here':
+    case 'sectionStart':
+      return true;
+    case 'unary':
+      return usesHere(e.arg);
+    case 'binary':
+      return usesHere(e.left) || usesHere(e.right);
+    case 'cond':
+      return usesHere(e.test) || usesHere(e.then) || usesHere(e.else);
+    default:
+      return false;
+  }
+}
+
+/** Linear form of an effective address: registers with coefficients plus a displacement. */
+interface EaVal extends Val {
+  regs: { name: string; coeff: bigint; mul: boolean }[];
+  hasTerm: boolean;
+}
+
+// ---------------------------------------------------------------- the driver
+
+class Assembly {
+  readonly lines: LineRec[] = [];
+  readonly diagnostics: Diagnostic[] = [];
+  private readonly syms = new Map<string, SymDef>();
+  private readonly encCache = new Map<Statement, EncCache>();
+  private readonly incbinCache = new Map<Statement, Uint8Array | string>();
+  private readonly usesHereCache = new Map<Statement, boolean>();
+  private layout: LayoutResult = { placed: new Map(), imageSize: 0, errors: [] };
+  private org = DEFAULT_ORG;
+
+  // per-pass state
+  private pass = 0;
+  private passDiags: Diagnostic[] = [];
+  private emits: Emit[] = [];
+  private sections = new Map<string, SecState>();
+  private secOrder: SecState[] = [];
+  private cur!: SecState;
+  private absolute: bigint | undefined;
+  private defaultRel = false;
+  private changed = false;
+  private orgSeen: SourceRange | undefined;
+  private passOrg = DEFAULT_ORG;
+  private strucStack: { name: string; start: bigint; saved: { sec: SecState; absolute: bigint | undefined } }[] = [];
+  private istrucStack: { name: string; start: bigint; range: SourceRange }[] = [];
+  private curLine = 0;
+  private changedAt: SourceRange | undefined;
+
+  constructor(private readonly opts: AssembleOptions) {}
+
+  parseAll(pls: PreprocessedLine[]): void {
+    const parser = new LineParser();
+    for (const pl of pls) {
+      const parsed = parser.parse(pl);
+      for (const d of parsed.diagnostics) this.diagnostics.push(pl.stack.length ? { ...d, stack: pl.stack } : d);
+      this.lines.push({ pl, parsed });
+    }
+  }
+
+  // ------------------------------------------------------------ symbols
+
+  private symValue(d: SymDef): bigint {
+    if (d.sec === undefined) return d.value;
+    const p = this.layout.placed.get(d.sec);
+    return BigInt(p ? p.vstart : this.org) + d.value;
+  }
+
+  private lookup(name: string, range: SourceRange): Val {
+    const d = this.syms.get(name);
+    if (!d) {
+      if (this.pass > 1) {
+        throw new EvalErr(`symbol \`${name}\` is not defined`, range, 'undefined-symbol');
+      }
+      return { v: 0n, r: 1, k: false };
+    }
+    if (!d.known && d.pass < this.pass && this.finalCheck) {
+      throw new EvalErr(`symbol \`${name}\` has no value (circular definition?)`, range, 'value-error');
+    }
+    return { v: this.symValue(d), r: d.reloc, k: d.known };
+  }
+
+  /** Set while running a pass after which the result would be final if nothing changes (enables "no value" errors). */
+  private finalCheck = false;
+
+  private define(name: string, range: SourceRange, kind: SymDef['kind'], sec: string | undefined, value: bigint, reloc: number, known: boolean): void {
+    const old = this.syms.get(name);
+    if (old && old.pass === this.pass) {
+      if (old.kind === 'extern' && kind !== 'extern') {
+        // A local definition of an extern name wins.
+      } else {
+        this.passDiags.push({
+          range,
+          severity: 'error',
+          code: 'symbol-redefined',
+          message: `symbol \`${name}\` redefined`,
+          related: [{ range: old.range, message: 'first defined here' }],
+        });
+        return;
+      }
+    }
+    if (!old || old.sec !== sec || old.value !== value || old.known !== known || old.reloc !== reloc) {
+      if (!this.changed) this.changedAt = range;
+      this.changed = true;
+    }
+    this.syms.set(name, { name, kind, sec, value, reloc, known, pass: this.pass, range, global: old?.global ?? false });
+  }
+
+  private here(): Val {
+    if (this.absolute !== undefined) return { v: this.absolute, r: 0, k: true };
+    const p = this.layout.placed.get(this.cur.name);
+    return { v: BigInt(p ? p.vstart : this.org) + BigInt(this.cur.size), r: 1, k: true };
+  }
+
+  private sectionStart(): Val {
+    if (this.absolute !== undefined) return { v: this.absolute, r: 0, k: true };
+    const p = this.layout.placed.get(this.cur.name);
+    return { v: BigInt(p ? p.vstart : this.org), r: 1, k: true };
+  }
+
+  /** Scalar evaluation with NASM relocatability tracking. */
+  private ev(e: Expr): Val {
+    switch (e.kind) {
+      case 'num':
+        return { v: e.value, r: 0, k: true };
+      case 'sym':
+        return this.lookup(e.name, e.range);
+      case 'here':
+        return this.here();
+      case 'sectionStart':
+        return this.sectionStart();
+      case 'str':
+        if (e.bytes.length > 8) throw new EvalErr('character constant longer than 8 bytes', e.range);
+        return { v: stringValue(e.bytes), r: 0, k: true };
+      case 'float':
+        throw new EvalErr(`floating-point constant \`${e.text}\` in an integer expression`, e.range);
+      case 'reg':
+        throw new EvalErr(`register \`${e.name}\` cannot be used here`, e.range);
+      case 'unary': {
+        if (e.op === 'seg') throw new EvalErr('`seg` has no meaning in a flat binary', e.range);
+        const a = this.ev(e.arg);
+        if (e.op === '-') return { v: i64(-a.v), r: -a.r, k: a.k };
+        if (e.op === '+') return a;
+        return { v: this.scalarOp(e.op, a.v, 0n, e.range, true), r: 0, k: a.k };
+      }
+      case 'binary': {
+        const a = this.ev(e.left);
+        const b = this.ev(e.right);
+        const k = a.k && b.k;
+        if (e.op === '+') return { v: i64(a.v + b.v), r: a.r + b.r, k };
+        if (e.op === '-') return { v: i64(a.v - b.v), r: a.r - b.r, k };
+        if (e.op === '*') return { v: i64(a.v * b.v), r: 0, k };
+        // Unknown operands of a division in an early pass: do not report a division by zero yet.
+        if (!k && (e.op === '/' || e.op === '//' || e.op === '%' || e.op === '%%') && b.v === 0n) return { v: 0n, r: 0, k };
+        return { v: this.scalarOp(e.op, a.v, b.v, e.range, false), r: 0, k };
+      }
+      case 'cond': {
+        const t = this.ev(e.test);
+        const x = this.ev(t.v !== 0n ? e.then : e.else);
+        return { v: x.v, r: x.r, k: x.k && t.k };
+      }
+    }
+  }
+
+  /** Every other operator: the preprocessor's evaluator is the one definition of NASM's arithmetic. */
+  private scalarOp(op: string, a: bigint, b: bigint, range: SourceRange, unary: boolean): bigint {
+    const left: Expr = { kind: 'num', value: a, range };
+    const expr: Expr = unary
+      ? { kind: 'unary', op, arg: left, range }
+      : { kind: 'binary', op, left, right: { kind: 'num', value: b, range }, range };
+    const r = evalExpr(expr, EMPTY_CTX);
+    if (r.kind === 'error') throw new EvalErr(r.message, r.range);
+    if (r.kind !== 'value') return 0n;
+    return r.value;
+  }
+
+  /** Effective-address evaluation: a linear combination of registers plus a displacement. */
+  private evEa(e: Expr): EaVal {
+    switch (e.kind) {
+      case 'reg':
+        return { v: 0n, r: 0, k: true, regs: [{ name: e.name, coeff: 1n, mul: false }], hasTerm: false };
+      case 'unary': {
+        const a = this.evEa(e.arg);
+        if (e.op === '-') return { v: i64(-a.v), r: -a.r, k: a.k, regs: a.regs.map((x) => ({ ...x, coeff: -x.coeff })), hasTerm: a.hasTerm };
+        if (e.op === '+') return a;
+        if (a.regs.length) throw new EvalErr('invalid effective address', e.range);
+        return { ...this.ev(e), regs: [], hasTerm: true };
+      }
+      case 'binary': {
+        if (e.op === '+' || e.op === '-') {
+          const a = this.evEa(e.left);
+          const b = this.evEa(e.right);
+          const neg = e.op === '-';
+          const regs = a.regs.map((x) => ({ ...x }));
+          for (const rb of b.regs) {
+            const c = neg ? -rb.coeff : rb.coeff;
+            const ex = regs.find((x) => x.name === rb.name);
+            if (ex) {
+              ex.coeff += c;
+              ex.mul = ex.mul || rb.mul;
+            } else regs.push({ name: rb.name, coeff: c, mul: rb.mul });
+          }
+          return {
+            v: i64(neg ? a.v - b.v : a.v + b.v),
+            r: neg ? a.r - b.r : a.r + b.r,
+            k: a.k && b.k,
+            regs,
+            hasTerm: a.hasTerm || b.hasTerm,
+          };
+        }
+        if (e.op === '*') {
+          const a = this.evEa(e.left);
+          const b = this.evEa(e.right);
+          if (a.regs.length && b.regs.length) throw new EvalErr('invalid effective address: register multiplied by register', e.range);
+          const [rx, sc] = a.regs.length ? [a, b] : [b, a];
+          if (rx.regs.length) {
+            if (!sc.k && this.pass > 1) throw new EvalErr('scale factor must be a constant', e.range);
+            return {
+              v: i64(rx.v * sc.v),
+              r: 0,
+              k: rx.k && sc.k,
+              regs: rx.regs.map((x) => ({ name: x.name, coeff: x.coeff * sc.v, mul: true })),
+              hasTerm: rx.hasTerm,
+            };
+          }
+          return { v: i64(a.v * b.v), r: 0, k: a.k && b.k, regs: [], hasTerm: true };
+        }
+        break;
+      }
+      case 'cond':
+        break;
+      default:
+        return { ...this.ev(e), regs: [], hasTerm: true };
+    }
+    if (this.containsReg(e)) throw new EvalErr('invalid effective address', e.range);
+    return { ...this.ev(e), regs: [], hasTerm: true };
+  }
+
+  private containsReg(e: Expr): boolean {
+    switch (e.kind) {
+      case 'reg':
+        return true;
+      case 'unary':
+        return this.containsReg(e.arg);
+      case 'binary':
+        return this.containsReg(e.left) || this.containsReg(e.right);
+      case 'cond':
+        return this.containsReg(e.test) || this.containsReg(e.then) || this.containsReg(e.else);
+      default:
+        return false;
+    }
+  }
+
+  /** Splits `[...]` into base/index/scale as NASM's parse_mref/process_ea do. */
+  private memOperand(op: Extract<Operand, { kind: 'mem' }>): EncOperand {
+    const ea = this.evEa(op.expr);
+    const regs = ea.regs.filter((x) => x.coeff !== 0n);
+    let base: string | undefined;
+    let index: string | undefined;
+    let scale = 1n;
+    const isGpr = (n: string): boolean => {
+      const c = registerInfo(n)?.cls;
+      return c === 'gpr' || c === 'rip';
+    };
+    if (regs.length > 2) throw new EvalErr('invalid effective address: too many registers', op.range);
+    if (regs.length === 1) {
+      const x = regs[0]!;
+      if (x.coeff === 1n && isGpr(x.name)) base = x.name;
+      else if ((x.coeff === 3n || x.coeff === 5n || x.coeff === 9n) && !op.nosplit && isGpr(x.name)) {
+        // reg*3 -> reg+reg*2 (and 5, 9): NASM's split of a scaled register into base+index.
+        base = x.name;
+        index = x.name;
+        scale = x.coeff - 1n;
+      } else {
+        index = x.name;
+        scale = x.coeff;
+      }
+    } else if (regs.length === 2) {
+      const [a, b] = regs as [(typeof regs)[0], (typeof regs)[0]];
+      // Source order: the first unscaled register is the base; `reg*1` asks for an index.
+      const canBase = (x: typeof a): boolean => x.coeff === 1n && !x.mul && isGpr(x.name);
+      if (canBase(a)) {
+        base = a.name;
+        index = b.name;
+        scale = b.coeff;
+      } else if (canBase(b) || (b.coeff === 1n && isGpr(b.name))) {
+        base = b.name;
+        index = a.name;
+        scale = a.coeff;
+      } else if (a.coeff === 1n && isGpr(a.name)) {
+        base = a.name;
+        index = b.name;
+        scale = b.coeff;
+      } else throw new EvalErr('invalid effective address: two index registers', op.range);
+      // rsp cannot be an index (SDM Vol. 2A, 2.1.5 Table 2-3): swap when it is scaled by 1.
+      if ((index === 'rsp' || index === 'esp') && scale === 1n && base !== index) [base, index] = [index, base];
+    }
+    if (index !== undefined && scale !== 1n && scale !== 2n && scale !== 4n && scale !== 8n) {
+      throw new EvalErr(`invalid effective address: scale factor ${scale} (must be 1, 2, 4 or 8)`, op.range);
+    }
+    if (index === 'rsp' || index === 'esp') throw new EvalErr('invalid effective address: rsp cannot be an index register', op.range);
+    const m: EncOperand = {
+      kind: 'mem',
+      scale: Number(scale) as 1 | 2 | 4 | 8,
+      disp: ea.v,
+      hasDisp: ea.hasTerm,
+      dispKnown: ea.k,
+      hasSymbol: ea.r !== 0,
+    };
+    if (op.size) m.size = op.size;
+    if (op.segment) m.segment = op.segment;
+    if (base) m.base = base;
+    if (index) m.index = index;
+    if (op.dispSize) m.dispSize = op.dispSize;
+    if (op.nosplit) m.nosplit = true;
+    if (op.addressing) m.addressing = op.addressing;
+    return m;
+  }
+
+  // ------------------------------------------------------------ emission
+
+  private addDiag(range: SourceRange, severity: Diagnostic['severity'], code: string, message: string): void {
+    const stack = this.lines[this.curLine]?.pl.stack;
+    this.passDiags.push(stack && stack.length ? { range, severity, code, message, stack } : { range, severity, code, message });
+  }
+
+  private checkRoom(size: number, range: SourceRange): void {
+    const at = this.absolute !== undefined ? 0 : this.cur.size;
+    if (size < 0 || at + size > MAX_IMAGE_BYTES) {
+      throw new EvalErr(`output would exceed the ${MAX_IMAGE_BYTES / (1024 * 1024)} MiB image limit`, range);
+    }
+  }
+
+  /** Emits `bytes` × `repeat` at the current position. */
+  private put(bytes: Uint8Array, repeat: number, kind: Emit['kind'], range: SourceRange, insn?: Emit['insn']): void {
+    const size = bytes.length * repeat;
+    if (this.absolute !== undefined) {
+      if (size > 0) throw new EvalErr('code or data cannot be assembled in absolute space (only res* is allowed)', range);
+      return;
+    }
+    this.checkRoom(size, range);
+    if (this.cur.nobits) {
+      if (size > 0) this.addDiag(range, 'warning', 'nobits-data', `attempt to initialize memory in a nobits section (\`${this.cur.name}\`): ignored`);
+    } else if (size > 0 || insn) {
+      this.emits.push({ sec: this.cur, offset: this.cur.size, size, bytes, repeat, line: this.curLine, kind, insn });
+    }
+    this.cur.size += size;
+  }
+
+  private reserve(size: number, range: SourceRange): void {
+    if (size < 0) throw new EvalErr(`reservation size ${size} is negative`, range);
+    if (this.absolute !== undefined) {
+      this.absolute += BigInt(size);
+      return;
+    }
+    this.checkRoom(size, range);
+    // NASM zero-fills reservations in progbits sections.
+    if (!this.cur.nobits && size > 0) this.emits.push({ sec: this.cur, offset: this.cur.size, size, repeat: 1, line: this.curLine, kind: 'data' });
+    this.cur.size += size;
+  }
+
+  private position(): bigint {
+    return this.absolute !== undefined ? this.absolute : BigInt(this.cur.size);
+  }
+
+  private count(e: Expr, what: string): number {
+    const v = this.ev(e);
+    if (!v.k) return 0;
+    if (v.v < 0n) throw new EvalErr(`${what} value ${v.v} is negative`, e.range);
+    if (v.v > BigInt(MAX_IMAGE_BYTES)) throw new EvalErr(`${what} value ${v.v} exceeds the ${MAX_IMAGE_BYTES / (1024 * 1024)} MiB image limit`, e.range);
+    return Number(v.v);
+  }
+
+  private dependsOnHere(s: Statement): boolean {
+    let c = this.usesHereCache.get(s);
+    if (c !== undefined) return c;
+    c = false;
+    if (s.kind === 'instruction') {
+      c = s.operands.some((o) => o.kind !== 'reg' && usesHere(o.expr)) || (isBranch(s.mnemonic) && s.operands.some((o) => o.kind === 'imm'));
+      c ||= s.operands.some((o) => o.kind === 'mem');
+    } else if (s.kind === 'data') c = s.items.some((i) => i.kind === 'expr' && usesHere(i.expr));
+    else c = true;
+    this.usesHereCache.set(s, c);
+    return c;
+  }
+
+  private encode(s: Extract<Statement, { kind: 'instruction' }>): EncodeResult {
+    if (s.mnemonic === '') return { ok: true, bytes: lonePrefixBytes(s.prefixes) };
+    const ops: EncOperand[] = [];
+    let key = this.defaultRel ? 'R' : 'A';
+    let addrDep = false;
+    for (const o of s.operands) {
+      if (o.kind === 'reg') {
+        ops.push({ kind: 'reg', reg: o.name });
+        continue;
+      }
+      try {
+        if (o.kind === 'imm') {
+          const v = this.ev(o.expr);
+          const enc: EncOperand = { kind: 'imm', value: v.v, strict: o.strict, known: v.k, hasSymbol: v.r !== 0 };
+          if (o.size) enc.size = o.size;
+          if (o.jump) enc.jump = o.jump;
+          ops.push(enc);
+          key += `|i${v.v}${v.k ? '' : '?'}${v.r}`;
+          if (isBranch(s.mnemonic)) addrDep = true;
+        } else {
+          const m = this.memOperand(o);
+          ops.push(m);
+          if (m.kind === 'mem') {
+            key += `|m${m.base ?? ''},${m.index ?? ''},${m.scale},${m.disp},${m.dispKnown ? 1 : 0},${m.hasSymbol ? 1 : 0},${m.hasDisp ? 1 : 0}`;
+            if (m.base === undefined && m.index === undefined) addrDep = true;
+            if (m.base === 'rip' || m.base === 'eip') addrDep = true;
+          }
+        }
+      } catch (e) {
+        if (e instanceof EvalErr && e.range === undefined) throw new EvalErr(e.message, o.range, e.code);
+        throw e;
+      }
+    }
+    if (addrDep) key += `@${this.here().v}`;
+    const cached = this.encCache.get(s);
+    if (cached && cached.key === key) return cached.res;
+    let res: EncodeResult;
+    try {
+      res = encodeInstruction({ mnemonic: s.mnemonic, prefixes: s.prefixes, operands: ops, address: Number(this.here().v), defaultRel: this.defaultRel });
+    } catch (err) {
+      // An encoder bug must not take the whole file down: report it on this line.
+      res = { ok: false, message: `internal encoder error: ${err instanceof Error ? err.message : String(err)}` };
+    }
+    this.encCache.set(s, { key, res });
+    return res;
+  }
+
+  private instruction(s: Extract<Statement, { kind: 'instruction' }>, repeat: number): void {
+    const res = this.encode(s);
+    if (!res.ok) {
+      const range = res.operand !== undefined && s.operands[res.operand] ? s.operands[res.operand]!.range : s.range;
+      throw new EvalErr(res.message, range, 'invalid-operands');
+    }
+    if (res.warning) this.addDiag(s.range, 'warning', 'operand-overflow', res.warning);
+    this.put(res.bytes, repeat, 'instruction', s.range, s);
+  }
+
+  private dataBytes(s: Extract<Statement, { kind: 'data' }>): Uint8Array {
+    const u = s.unit;
+    const parts: Uint8Array[] = [];
+    let total = 0;
+    const add = (b: Uint8Array): void => {
+      parts.push(b);
+      total += b.length;
+    };
+    for (const it of s.items) add(this.dataItem(it, u));
+    if (parts.length === 1) return parts[0]!;
+    const out = new Uint8Array(total);
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
+  }
+
+  private dataItem(it: DataItem, u: number): Uint8Array {
+    switch (it.kind) {
+      case 'uninit':
+        return new Uint8Array(u);
+      case 'string': {
+        // A string fills whole units, zero-padded (NASM manual 3.2.1: `dd 'ninechars'`).
+        const n = Math.max(u, Math.ceil(it.bytes.length / u) * u);
+        const out = new Uint8Array(it.bytes.length === 0 ? 0 : n);
+        out.set(it.bytes.subarray(0, out.length));
+        return out;
+      }
+      case 'float':
+        return this.float(it.text, it.negative, u, it.range);
+      case 'expr': {
+        const sp = specialFloat(it.expr);
+        if (sp) return this.float(sp.name, sp.negative, u, it.range);
+        const v = this.ev(it.expr);
+        if (u > 8) throw new EvalErr(`integer supplied to a ${u * 8}-bit data item (use a float or split it)`, it.range);
+        if (v.k && !fitsData(v.v, u)) this.addDiag(it.range, 'warning', 'data-overflow', `${UNIT_NAMES[u]} data exceeds bounds`);
+        const out = new Uint8Array(u);
+        storeInt(out, 0, v.v, u);
+        return out;
+      }
+    }
+  }
+
+  private float(text: string, negative: boolean, u: number, range: SourceRange): Uint8Array {
+    const r = encodeFloat(text, negative, u);
+    if ('error' in r) throw new EvalErr(r.error, range);
+    if (r.overflow) this.addDiag(range, 'warning', 'float-overflow', 'overflow in floating-point constant');
+    return r.bytes;
+  }
+
+  private incbin(s: Extract<Statement, { kind: 'incbin' }>, repeat: number): void {
+    let data = this.incbinCache.get(s);
+    if (data === undefined) {
+      const from = s.fileRange.file;
+      const path = this.opts.host.resolve(from, s.file, this.opts.includePaths ?? []);
+      const bytes = path === undefined ? undefined : this.opts.host.readBytes(path);
+      data = bytes ?? `unable to open incbin file \`${s.file}\``;
+      this.incbinCache.set(s, data);
+    }
+    if (typeof data === 'string') {
+      if (this.opts.lint) {
+        this.addDiag(s.fileRange, 'warning', 'file-not-found', data);
+        return;
+      }
+      throw new EvalErr(data, s.fileRange, 'file-not-found');
+    }
+    const off = s.offset ? this.count(s.offset, 'incbin offset') : 0;
+    const len = s.length ? this.count(s.length, 'incbin length') : data.length - off;
+    const slice = data.subarray(Math.min(off, data.length), Math.min(data.length, off + Math.max(0, len)));
+    this.put(slice, repeat, 'data', s.range);
+  }
+
+  /** Runs one statement (`repeat` > 1 only from `times`). */
+  private statement(s: Statement, repeat = 1): void {
+    switch (s.kind) {
+      case 'none':
+      case 'ignored':
+        return;
+      case 'instruction':
+        this.instruction(s, repeat);
+        return;
+      case 'data':
+        this.put(this.dataBytes(s), repeat, 'data', s.range);
+        return;
+      case 'reserve': {
+        const n = this.count(s.count, `\`${s.directive}\``);
+        if (n * s.unit * repeat > MAX_IMAGE_BYTES) throw new EvalErr(`reservation exceeds the ${MAX_IMAGE_BYTES / (1024 * 1024)} MiB image limit`, s.range);
+        this.reserve(n * s.unit * repeat, s.range);
+        return;
+      }
+      case 'times': {
+        const n = this.count(s.count, '`times`');
+        if (n === 0) return;
+        this.times(s.body, n * repeat, s.range);
+        return;
+      }
+      case 'incbin':
+        this.incbin(s, repeat);
+        return;
+      case 'align':
+        return this.align(s);
+      case 'equ':
+        throw new EvalErr('`equ` needs a label', s.range);
+      case 'section':
+        return this.section(s);
+      case 'absolute': {
+        const v = this.ev(s.address);
+        this.absolute = v.v;
+        return;
+      }
+      case 'bits':
+        if (s.bits !== 64) throw new EvalErr(`only 64-bit code is supported (\`bits ${s.bits}\`)`, s.range);
+        return;
+      case 'default':
+        this.defaultRel = s.rel;
+        return;
+      case 'org': {
+        if (this.orgSeen) throw new EvalErr('program origin redefined', s.range);
+        this.orgSeen = s.range;
+        const v = this.ev(s.address);
+        if (v.r !== 0) throw new EvalErr('`org` needs a constant address', s.address.range);
+        if (v.v < 0n || v.v > 0xffff_ffff_ffffn) throw new EvalErr('`org` address out of range', s.address.range);
+        this.passOrg = Number(v.v);
+        return;
+      }
+      case 'symbols':
+        return this.symbols(s);
+      case 'sectalign': {
+        if (s.value && this.absolute === undefined) {
+          const a = this.count(s.value, '`sectalign`');
+          if (a & (a - 1)) throw new EvalErr('section alignment must be a power of two', s.value.range);
+          this.cur.align = Math.max(this.cur.align, a);
+        }
+        return;
+      }
+      case 'struc': {
+        const off = s.offset ? this.ev(s.offset).v : 0n;
+        this.strucStack.push({ name: s.name.name, start: off, saved: { sec: this.cur, absolute: this.absolute } });
+        this.absolute = off;
+        this.define(s.name.name, s.name.range, 'label', undefined, off, 0, true);
+        return;
+      }
+      case 'endstruc': {
+        const st = this.strucStack.pop();
+        if (!st) throw new EvalErr('`endstruc` without `struc`', s.range);
+        this.define(`${st.name}_size`, s.range, 'equ', undefined, (this.absolute ?? 0n) - st.start, 0, true);
+        this.cur = st.saved.sec;
+        this.absolute = st.saved.absolute;
+        return;
+      }
+      case 'istruc':
+        this.istrucStack.push({ name: s.name.name, start: this.position(), range: s.range });
+        return;
+      case 'at': {
+        const st = this.istrucStack[this.istrucStack.length - 1];
+        if (!st) throw new EvalErr('`at` outside `istruc`', s.range);
+        const field = this.ev(s.field);
+        const base = this.lookup(st.name, s.range);
+        const pad = field.v - base.v - (this.position() - st.start);
+        if (field.k && base.k && pad < 0n) throw new EvalErr('`at` field is before the current position (fields out of order or data too long)', s.field.range);
+        if (pad > 0n) this.padZero(Number(pad), s.range);
+        this.statement(s.body);
+        return;
+      }
+      case 'iend': {
+        const st = this.istrucStack.pop();
+        if (!st) throw new EvalErr('`iend` without `istruc`', s.range);
+        const size = this.lookup(`${st.name}_size`, s.range);
+        const pad = size.v - (this.position() - st.start);
+        if (size.k && pad < 0n) throw new EvalErr(`data in \`istruc ${st.name}\` is longer than the structure`, s.range);
+        if (pad > 0n) this.padZero(Number(pad), s.range);
+        return;
+      }
+    }
+  }
+
+  private padZero(n: number, range: SourceRange): void {
+    if (n > MAX_IMAGE_BYTES) throw new EvalErr('padding exceeds the image limit', range);
+    this.put(ZERO1, n, 'data', range);
+  }
+
+  private times(body: Statement, n: number, range: SourceRange): void {
+    // Bodies that do not depend on their address give the same bytes every time: emit once, repeated.
+    const simple = (body.kind === 'data' || body.kind === 'instruction') && !this.dependsOnHere(body);
+    if (simple || body.kind === 'reserve') {
+      if (body.kind === 'instruction' && n > MAX_TIMES_RECORDS) {
+        const res = this.encode(body);
+        if (!res.ok) throw new EvalErr(res.message, body.range, 'invalid-operands');
+        this.put(res.bytes, n, 'data', range);
+        return;
+      }
+      if (body.kind === 'instruction') {
+        for (let i = 0; i < n; i++) this.instruction(body, 1);
+        return;
+      }
+      this.statement(body, n);
+      return;
+    }
+    for (let i = 0; i < n; i++) {
+      const before = this.position();
+      this.statement(body, 1);
+      // A body that emits nothing (`times 5 align 4`) cannot grow the output; stop early.
+      if (this.position() === before && i > 0 && body.kind !== 'instruction') break;
+      if (this.absolute === undefined && this.cur.size > MAX_IMAGE_BYTES) throw new EvalErr('`times` output exceeds the image limit', range);
+    }
+  }
+
+  private align(s: Extract<Statement, { kind: 'align' }>): void {
+    const a = this.count(s.boundary, `\`${s.directive}\``);
+    if (a === 0 || a & (a - 1)) throw new EvalErr('alignment must be a power of two', s.boundary.range);
+    // NASM's align macro: `sectalign N` then `times (N - ($-$$) % N) % N nop` (or `resb` for alignb).
+    if (this.absolute === undefined) this.cur.align = Math.max(this.cur.align, a);
+    const pos = this.absolute !== undefined ? this.absolute : BigInt(this.cur.size);
+    const pad = Number((BigInt(a) - (pos % BigInt(a))) % BigInt(a));
+    if (pad === 0) return;
+    if (s.fill) {
+      this.times(s.fill, pad, s.range);
+      return;
+    }
+    if (s.directive === 'alignb') this.reserve(pad, s.range);
+    else if (this.absolute !== undefined || this.cur.nobits) this.reserve(pad, s.range);
+    else this.put(NOP1, pad, 'data', s.range);
+  }
+
+  private section(s: Extract<Statement, { kind: 'section' }>): void {
+    this.absolute = undefined;
+    let sec = this.sections.get(s.name);
+    const fresh = !sec;
+    if (!sec) {
+      sec = { name: s.name, nobits: s.name === '.bss', size: 0, align: DEFAULT_SECTION_ALIGN, range: s.range };
+      this.sections.set(s.name, sec);
+      this.secOrder.push(sec);
+    }
+    this.cur = sec;
+    for (const a of s.attrs) {
+      switch (a.key) {
+        case 'progbits':
+          sec.nobits = false;
+          break;
+        case 'nobits':
+          sec.nobits = true;
+          break;
+        case 'exec':
+          sec.exec = true;
+          break;
+        case 'noexec':
+          sec.exec = false;
+          break;
+        case 'alloc':
+        case 'noalloc':
+        case 'write':
+        case 'nowrite':
+        case 'private':
+        case 'public':
+        case 'code':
+        case 'text':
+        case 'data':
+        case 'bss':
+        case 'rdata':
+        case 'info':
+          break;
+        case 'align':
+        case 'valign': {
+          const v = this.count(a.expr!, '`align=`');
+          if (v === 0 || v & (v - 1)) throw new EvalErr('section alignment must be a power of two', a.range);
+          if (fresh || sec.declaredAlign === undefined) {
+            sec.declaredAlign = v;
+            sec.align = v;
+          }
+          break;
+        }
+        case 'start':
+        case 'vstart': {
+          const v = this.ev(a.expr!);
+          if (v.r !== 0 && v.k) throw new EvalErr(`\`${a.key}=\` needs a constant address`, a.range);
+          if (a.key === 'start') sec.start = Number(v.v);
+          else sec.vstart = Number(v.v);
+          break;
+        }
+        case 'follows':
+          sec.follows = a.ref;
+          break;
+        case 'vfollows':
+          sec.vfollows = a.ref;
+          break;
+        default:
+          this.addDiag(a.range, 'warning', 'unknown-section-attribute', `unknown section attribute \`${a.key}\` ignored`);
+      }
+    }
+  }
+
+  private symbols(s: Extract<Statement, { kind: 'symbols' }>): void {
+    if (s.directive === 'global' || s.directive === 'static' || s.directive === 'required') {
+      for (const n of s.names) this.globals.add(n.name);
+      return;
+    }
+    if (!this.opts.lint) {
+      throw new EvalErr(`\`${s.directive}\` is not supported in a flat binary image (every symbol must be defined in this program)`, s.range, 'unsupported-directive');
+    }
+    for (const n of s.names) {
+      const old = this.syms.get(n.name);
+      if (old && old.kind !== 'extern') continue;
+      this.syms.set(n.name, { name: n.name, kind: 'extern', value: 0n, reloc: 0, known: true, pass: this.pass, range: n.range, global: false });
+    }
+  }
+
+  private readonly globals = new Set<string>();
+
+  // ------------------------------------------------------------ passes
+
+  private runPass(): void {
+    this.passDiags = [];
+    this.emits = [];
+    this.sections = new Map();
+    this.secOrder = [];
+    const text: SecState = { name: '.text', nobits: false, size: 0, align: DEFAULT_SECTION_ALIGN, exec: true };
+    this.sections.set('.text', text);
+    this.secOrder.push(text);
+    this.cur = text;
+    this.absolute = undefined;
+    this.defaultRel = false;
+    this.changed = false;
+    this.changedAt = undefined;
+    this.orgSeen = undefined;
+    this.passOrg = DEFAULT_ORG;
+    this.strucStack = [];
+    this.istrucStack = [];
+    const lines = this.lines;
+    for (let i = 0; i < lines.length; i++) {
+      const { parsed } = lines[i]!;
+      this.curLine = i;
+      const stmt = parsed.stmt;
+      if (parsed.label) {
+        const lab = parsed.label;
+        try {
+          if (stmt.kind === 'equ') {
+            const v = this.ev(stmt.value);
+            this.define(lab.name, lab.range, 'equ', undefined, v.v, v.r, v.k);
+            continue;
+          }
+          if (this.absolute !== undefined) this.define(lab.name, lab.range, 'label', undefined, this.absolute, 0, true);
+          else this.define(lab.name, lab.range, 'label', this.cur.name, BigInt(this.cur.size), 1, true);
+        } catch (e) {
+          if (!(e instanceof EvalErr)) throw e;
+          this.addDiag(e.range, 'error', e.code, e.message);
+          continue;
+        }
+      }
+      if (stmt.kind === 'none') continue;
+      const mark = this.emits.length;
+      const size0 = this.cur.size;
+      const cur0 = this.cur;
+      try {
+        this.statement(stmt);
+      } catch (e) {
+        if (!(e instanceof EvalErr)) throw e;
+        this.addDiag(e.range, 'error', e.code, e.message);
+        // A bad line assembles as zero bytes (error tolerance): drop what it emitted.
+        this.emits.length = mark;
+        if (this.cur === cur0) this.cur.size = size0;
+      }
+    }
+    if (this.strucStack.length) {
+      const st = this.strucStack[this.strucStack.length - 1]!;
+      this.addDiag(this.syms.get(st.name)?.range ?? this.lines[this.lines.length - 1]!.pl.site, 'error', 'syntax-error', `\`struc ${st.name}\` has no \`endstruc\``);
+    }
+    for (const st of this.istrucStack) this.addDiag(st.range, 'error', 'syntax-error', `\`istruc ${st.name}\` has no \`iend\``);
+  }
+
+  private computeLayout(): LayoutResult {
+    const plans: SectionPlan[] = this.secOrder.map((s) => ({
+      name: s.name,
+      nobits: s.nobits,
+      size: s.size,
+      align: s.align,
+      start: s.start,
+      vstart: s.vstart,
+      follows: s.follows,
+      vfollows: s.vfollows,
+      range: s.range,
+    }));
+    return layoutSections(this.passOrg, plans);
+  }
+
+  private layoutEqual(a: LayoutResult, b: LayoutResult): boolean {
+    if (a.placed.size !== b.placed.size) return false;
+    for (const [k, v] of a.placed) {
+      const w = b.placed.get(k);
+      if (!w || w.start !== v.start || w.vstart !== v.vstart) return false;
+    }
+    return true;
+  }
+
+  run(): AssembledProgram {
+    const maxPasses = Math.max(2, this.opts.maxPasses ?? 64);
+    let converged = false;
+    for (this.pass = 1; this.pass <= maxPasses; this.pass++) {
+      this.finalCheck = this.pass > 2;
+      this.runPass();
+      const lay = this.computeLayout();
+      const same = this.layoutEqual(lay, this.layout) && this.passOrg === this.org;
+      this.layout = lay;
+      this.org = this.passOrg;
+      if (!this.changed && same) {
+        converged = true;
+        break;
+      }
+    }
+    if (!converged) {
+      this.pass = maxPasses;
+      this.passDiags.push({
+        range: this.changedAt ?? this.lines[0]?.pl.site ?? { file: '', line: 0, start: 0, end: 0 },
+        severity: 'error',
+        code: 'no-convergence',
+        message: `label addresses did not settle after ${maxPasses} passes (sizes keep changing around here)`,
+      });
+    }
+    return this.result();
+  }
+
+  private result(): AssembledProgram {
+    const diagnostics = [...this.diagnostics, ...this.passDiags];
+    for (const e of this.layout.errors) {
+      diagnostics.push({ range: e.range ?? this.lines[0]?.pl.site ?? { file: '', line: 0, start: 0, end: 0 }, severity: 'error', code: 'section-layout', message: e.message });
+    }
+    const org = this.org;
+    const image = new Uint8Array(Math.max(0, this.layout.imageSize));
+    const lines: LineEntry[] = [];
+    const instructions: InstructionRecord[] = [];
+    const refsCache = new Map<Statement, { name: string; range: SourceRange }[]>();
+    for (const em of this.emits) {
+      const p = this.layout.placed.get(em.sec.name)!;
+      const fileAt = p.start - org + em.offset;
+      const addr = p.vstart + em.offset;
+      if (em.bytes && fileAt >= 0 && fileAt + em.size <= image.length) {
+        if (em.repeat === 1) image.set(em.bytes, fileAt);
+        else if (em.bytes.length === 1) image.fill(em.bytes[0]!, fileAt, fileAt + em.size);
+        else for (let r = 0; r < em.repeat; r++) image.set(em.bytes, fileAt + r * em.bytes.length);
+      }
+      const rec = this.lines[em.line]!;
+      const site = rec.pl.site;
+      const stack = rec.pl.stack;
+      if (em.kind === 'instruction' && em.insn && em.bytes) {
+        let refs = refsCache.get(em.insn);
+        if (!refs) {
+          refs = [];
+          for (const o of em.insn.operands) if (o.kind !== 'reg') exprSymbols(o.expr, refs);
+          refsCache.set(em.insn, refs);
+        }
+        const n = em.bytes.length;
+        for (let r = 0; r < em.repeat; r++) {
+          const a = addr + r * n;
+          lines.push({ address: a, size: n, site, stack, kind: 'instruction' });
+          instructions.push({
+            address: a,
+            bytes: em.bytes,
+            mnemonic: em.insn.mnemonic,
+            prefixes: em.insn.prefixes,
+            operands: em.insn.operands,
+            site,
+            stack,
+            section: em.sec.name,
+            symbolRefs: refs,
+          });
+        }
+      } else if (em.size > 0) {
+        lines.push({ address: addr, size: em.size, site, stack, kind: 'data' });
+      }
+    }
+    const sections: SectionInfo[] = [];
+    for (const s of this.secOrder) {
+      const p = this.layout.placed.get(s.name)!;
+      if (s.name === '.text' && s.size === 0 && !s.range) continue;
+      const info: SectionInfo = {
+        name: s.name,
+        start: p.vstart,
+        size: s.size,
+        nobits: s.nobits,
+        user: s.name.startsWith('.user'),
+        exec: s.exec ?? (!s.nobits && (s.name === '.text' || /text$/.test(s.name))),
+      };
+      if (!s.nobits) info.fileOffset = p.start - org;
+      if (s.range) info.range = s.range;
+      sections.push(info);
+    }
+    const symbols = new Map<string, SymbolInfo>();
+    for (const d of this.syms.values()) {
+      const info: SymbolInfo = { name: d.name, value: this.symValue(d), kind: d.kind, global: this.globals.has(d.name), range: d.range };
+      if (d.sec !== undefined) info.section = d.sec;
+      symbols.set(d.name, info);
+    }
+    const comments: { text: string; range: SourceRange }[] = [];
+    for (const l of this.lines) if (l.pl.comment) comments.push(l.pl.comment);
+    return { image, org, sections, symbols, lines, instructions, diagnostics, comments };
+  }
+}
+
+const ZERO1 = new Uint8Array(1);
+const NOP1 = Uint8Array.of(0x90);
+const UNIT_NAMES: Record<number, string> = { 1: 'byte', 2: 'word', 4: 'dword', 8: 'qword' };
+
+// Prefix bytes for a line that has prefixes but no mnemonic (`rep`, `lock`, `gs`): Intel SDM Vol. 2A, 2.1.1.
+const PREFIX_BYTES: Record<string, number> = {
+  lock: 0xf0, rep: 0xf3, repe: 0xf3, repz: 0xf3, repne: 0xf2, repnz: 0xf2, xacquire: 0xf2, xrelease: 0xf3, bnd: 0xf2,
+  o16: 0x66, a32: 0x67, cs: 0x2e, ds: 0x3e, es: 0x26, ss: 0x36, fs: 0x64, gs: 0x65, o64: 0x48,
+};
+
+function lonePrefixBytes(prefixes: string[]): Uint8Array {
+  return Uint8Array.from(prefixes.filter((p) => PREFIX_BYTES[p] !== undefined).map((p) => PREFIX_BYTES[p]!));
+}
+
+function specialFloat(e: Expr): { name: string; negative: boolean } | undefined {
+  let neg = false;
+  let x = e;
+  while (x.kind === 'unary' && (x.op === '-' || x.op === '+')) {
+    if (x.op === '-') neg = !neg;
+    x = x.arg;
+  }
+  return x.kind === 'sym' && isFloatSpecial(x.name) ? { name: x.name, negative: neg } : undefined;
+}
+
+/** Assembles already-preprocessed lines (the LSP reuses its own preprocessing). */
+export function assembleLines(lines: PreprocessedLine[], opts: AssembleOptions, preDiagnostics: Diagnostic[] = []): AssembledProgram {
+  const a = new Assembly(opts);
+  a.diagnostics.push(...preDiagnostics);
+  a.parseAll(lines);
+  return a.run();
+}
+
+/**
+ * Preprocesses and assembles `source` (the text of `file`) into the flat image of the design's
+ * machine model. Never throws on bad input: problems are located diagnostics.
+ */
+export function assemble(source: string, file: string, opts: AssembleOptions): AssembledProgram {
+  // TODO(preprocessor): switch to preprocess() when it lands.
+  return assembleLines(lexLines(source, file), opts, []);
+}
