@@ -281,6 +281,12 @@ export class Core {
     this.deliverHook(this, vector, errorCode, kind, reason);
   }
 
+  /** Write RFLAGS (bit 1 forced set); use it whenever IF may become 1 so a pending interrupt is noticed. */
+  setRflags(v: number): void {
+    this.rflags = ((v | 2) & 0x3f7fd7) >>> 0;
+    if (this.pendingCount > 0 && (v & RFLAGS.IF)) this.attention = 1;
+  }
+
   /** Mark an external interrupt pending (timer). Taken at an instruction boundary when IF=1 and no shadow. */
   raiseInterrupt(vector: number): void {
     if (!this.pending[vector]) { this.pending[vector] = 1; this.pendingCount++; }

@@ -1,5 +1,5 @@
 // Control registers and privileged machine control: mov to/from CR0/CR2/CR3/CR4/CR8, clts,
-// lmsw/smsw, invlpg, wbinvd/invd, clac/stac, cli/sti (with the interrupt shadow), hlt, and
+// lmsw/smsw, invlpg, wbinvd/invd, cli/sti (with the interrupt shadow), hlt, and
 // port I/O with the IOPL / TSS I/O-bitmap checks. Intel SDM Vol 3A 2.5 (control registers),
 // 6.8.3 (interrupt shadow), Vol 1 19.5 (I/O protection), and the Vol 2 instruction pages.
 
@@ -148,16 +148,6 @@ const invlpg = (c: Core, d: Decoded): void => {
 
 const cacheOp = (name: string) => (c: Core): void => requireCpl0(c, name);
 
-/** CLAC/STAC: #UD at CPL > 0 (SDM Vol 2A CLAC, Vol 2B STAC). */
-const clac = (c: Core): void => {
-  if (c.cpl > 0) throw ud(`clac at CPL ${c.cpl} (only CPL 0 may change RFLAGS.AC this way)`);
-  c.rflags &= ~RFLAGS.AC;
-};
-const stac = (c: Core): void => {
-  if (c.cpl > 0) throw ud(`stac at CPL ${c.cpl} (only CPL 0 may change RFLAGS.AC this way)`);
-  c.rflags |= RFLAGS.AC;
-};
-
 export function iopl(c: Core): number {
   return (c.rflags >>> 12) & 3;
 }
@@ -282,8 +272,6 @@ registerHandlers({
   [Code.Invlpg_m]: invlpg,
   [Code.Wbinvd]: cacheOp('wbinvd'),
   [Code.Invd]: cacheOp('invd'),
-  [Code.Clac]: clac,
-  [Code.Stac]: stac,
   [Code.Cli]: cli,
   [Code.Sti]: sti,
   [Code.Hlt]: hlt,

@@ -1,7 +1,8 @@
-// MSR access and the GS-base instructions: rdmsr/wrmsr, swapgs, rd/wr{fs,gs}base, rdtscp, rdpid,
+// MSR access and the GS-base instructions: rdmsr/wrmsr, swapgs, rd/wr{fs,gs}base,
 // and the MsrStore that maps MSR indexes onto the core's state (FS/GS bases live in the segment
 // registers' hidden parts, KERNEL_GS_BASE in the system state). Intel SDM Vol 2B (RDMSR, WRMSR,
-// SWAPGS, RDFSBASE/RDGSBASE, WRFSBASE/WRGSBASE, RDTSCP, RDPID), Vol 4 Table 2-2.
+// SWAPGS, RDFSBASE/RDGSBASE, WRFSBASE/WRGSBASE), Vol 4 Table 2-2. rdtscp/rdpid (isa/misc.ts)
+// read IA32_TSC_AUX through the MsrStore below.
 
 import { Code } from 'iced-x86';
 import type { Core, MsrStore } from '../core';
@@ -14,7 +15,6 @@ import type { GsCause } from '../../machine/events';
 import { addrOf, emitGs, sysOf, u64 } from './state';
 
 const CR0_PG = 1 << 31;
-const CR4_TSD = 1 << 2;
 const CR4_FSGSBASE = 1 << 16;
 
 /** Reads an MSR's current value, or undefined when the machine does not implement it. */
@@ -168,20 +168,6 @@ function wrbase(index: number, size: 4 | 8) {
   };
 }
 
-/** RDTSCP: EDX:EAX := TSC, ECX := IA32_TSC_AUX[31:0]; #GP(0) with CR4.TSD at CPL > 0 (SDM Vol 2B RDTSCP). */
-const rdtscp = (c: Core): void => {
-  if (c.cr4 & CR4_TSD && c.cpl > 0) throw new GuestFault(Vec.GP, 0, 'fault', 'rdtscp at CPL > 0 with CR4.TSD=1');
-  const t = c.tsc();
-  c.setHalves(0, Number(t & 0xffffffffn) | 0, 0);
-  c.setHalves(2, Number(t >> 32n) | 0, 0);
-  c.setHalves(1, Number(readMsr(c, MSR.TSC_AUX)! & 0xffffffffn) | 0, 0);
-};
-
-/** RDPID: r := IA32_TSC_AUX (SDM Vol 2B RDPID). */
-const rdpid = (c: Core, d: Decoded): void => {
-  c.setHalves(d.r0, Number(readMsr(c, MSR.TSC_AUX)! & 0xffffffffn) | 0, 0);
-};
-
 registerHandlers({
   [Code.Rdmsr]: rdmsr,
   [Code.Wrmsr]: wrmsr,
@@ -194,7 +180,4 @@ registerHandlers({
   [Code.Wrfsbase_r64]: wrbase(Seg.FS, 8),
   [Code.Wrgsbase_r32]: wrbase(Seg.GS, 4),
   [Code.Wrgsbase_r64]: wrbase(Seg.GS, 8),
-  [Code.Rdtscp]: rdtscp,
-  [Code.Rdpid_r64]: rdpid,
-  [Code.Rdpid_r32]: rdpid,
 });

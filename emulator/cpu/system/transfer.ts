@@ -1,5 +1,5 @@
-// Privilege-changing control transfers: syscall, sysret, iretq, far return, int n / int3 / int1 /
-// into, plus the call/ret hooks that keep the debugger's shadow call stack.
+// Privilege-changing control transfers: syscall, sysret, iretq, far return, int n / into
+// (int3/int1 are in isa/misc.ts; the gate DPL check is in deliver.ts), plus the call/ret hooks that keep the debugger's shadow call stack.
 // Intel SDM Vol 2B SYSCALL, SYSRET; Vol 2A IRET/IRETD/IRETQ, INT n/INTO/INT3/INT1, RET (far).
 
 import { Code, Mnemonic } from 'iced-x86';
@@ -210,13 +210,6 @@ function retfq(withImm: boolean): Handler {
 const intN = (_c: Core, d: Decoded): void => {
   throw new GuestFault(d.imm & 0xff, undefined, 'software', `int 0x${(d.imm & 0xff).toString(16)}`);
 };
-const int3 = (): void => {
-  throw new GuestFault(Vec.BP, undefined, 'software', 'int3 breakpoint');
-};
-/** INT1 (ICEBP): #DB as a trap without the DPL check (SDM Vol 2A INT1). */
-const int1 = (): void => {
-  throw new GuestFault(Vec.DB, undefined, 'trap', 'int1 (icebp)');
-};
 const into = (): void => {
   throw ud('into is invalid in 64-bit mode (SDM Vol 2A INTO)');
 };
@@ -229,8 +222,6 @@ registerHandlers({
   [Code.Retfq]: retfq(false),
   [Code.Retfq_imm16]: retfq(true),
   [Code.Int_imm8]: intN,
-  [Code.Int3]: int3,
-  [Code.Int1]: int1,
   [Code.Into]: into,
 });
 
