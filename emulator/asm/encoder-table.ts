@@ -22,6 +22,8 @@ export interface Candidate {
   /** Estimated length without displacement/SIB/REX.B-X-R: ranks equivalent forms (NASM picks the shortest). */
   est: number;
   mode64: boolean;
+  /** 32: the a32 form of an implicit-address instruction (needs 67 in 64-bit code). */
+  addrSize: number;
   defaultOpSize64: boolean;
   /** op0 is r/m and op1 a reg (the "MR" direction NASM prefers for reg,reg: `mov ebx,ecx` is 89 CB). */
   mr: boolean;
@@ -60,6 +62,8 @@ const ALIASES: Record<string, string[]> = {
   icebp: ['int1'],
   int01: ['int1'],
   movsx: ['movsx', 'movsxd'],
+  sysret: ['sysret', 'sysretq'],
+  sysexit: ['sysexit', 'sysexitq'],
   // The iced names that NASM spells differently are renamed in RENAMES below.
 };
 
@@ -69,6 +73,28 @@ const RENAMES: Record<string, string> = {
   pushf: 'pushfw',
   popf: 'popfw',
 };
+
+/**
+ * Mnemonics with both VEX and EVEX forms for which NASM 2.16 emits EVEX unless `{vex}` is given
+ * (AVX512-VNNI/IFMA/BF16 came first); only their EVEX codes are candidates.
+ */
+const EVEX_FIRST = new Set(['vpdpbusd', 'vpdpbusds', 'vpdpwssd', 'vpdpwssds', 'vpmadd52luq', 'vpmadd52huq']);
+
+/** VEX-only mnemonics NASM 2.16 only encodes with an explicit `{vex}` prefix. */
+export const NEEDS_VEX_PREFIX = new Set([
+  'vpdpbuud', 'vpdpbuuds', 'vpdpbsud', 'vpdpbsuds', 'vpdpbssd', 'vpdpbssds', 'vcvtneoph2ps', 'vcvtneobf162ps',
+  'vcvtneeph2ps', 'vcvtneebf162ps', 'vbcstnesh2ps',
+  // NASM 2.16.01 encodes this one with a stray EVEX.vvvv; not reproduced, rejected instead.
+  'vcvtneps2bf16',
+]);
+
+/**
+ * Codes iced allows in 64-bit mode that NASM refuses there ("instruction not supported in
+ * 64-bit mode"): 16-bit near indirect branches, and far indirect branches (NASM wants `far`).
+ */
+const NASM_NOT_64 = new Set<Code>([
+  Code.Call_rm16, Code.Jmp_rm16, Code.Call_m1616, Code.Call_m1632, Code.Call_m1664, Code.Jmp_m1616, Code.Jmp_m1632, Code.Jmp_m1664,
+]);
 
 /** iced mnemonics NASM 2.16.01 does not know (checked by assembling each name alone). */
 const NOT_IN_NASM = new Set(
@@ -153,15 +179,17 @@ function buildTable(): Map<string, Candidate[]> {
     const code = (Code as unknown as Record<string, number>)[name] as Code;
     const info = CodeExt.opCode(code);
     try {
-      if (!info.isInstruction) continue;
+      // Knights Corner mask instructions (VEX_KNC_*) are Xeon Phi only; NASM's k-instructions are AVX-512's.
+      if (!info.isInstruction || name.startsWith('VEX_KNC_')) continue;
       const enc = info.encoding;
-      if (enc !== EncodingKind.Legacy && enc !== EncodingKind.VEX && enc !== EncodingKind.D3NOW) continue;
+      const mnem0 = (Mnemonic[info.mnemonic] ?? '').toLowerCase();
+      if (EVEX_FIRST.has(mnem0) ? enc !== EncodingKind.EVEX : enc !== EncodingKind.Legacy && enc !== EncodingKind.VEX && enc !== EncodingKind.D3NOW) continue;
       // 16/32-bit-only branch forms (o16 jmp rel16 ...) never come out of NASM in 64-bit code.
       const icedOps: K[] = [];
       for (let i = 0; i < info.opCount; i++) icedOps.push(info.opKind(i));
       if (icedOps.some((k) => k === K.br16_1 || k === K.br16_2 || k === K.br32_1 || k === K.br32_4 || k === K.xbegin_2 || k === K.farbr2_2 || k === K.farbr4_2)) continue;
       const mnem = (Mnemonic[info.mnemonic] ?? '').toLowerCase();
-      if (!mnem || NOT_IN_NASM.has(mnem)) continue;
+      if (!mnem) continue;
       const hasImplicit = icedOps.some((k) => IMPLICIT_MEM.has(k));
       const icedToNasm: number[] = [];
       const ops: K[] = [];
@@ -187,10 +215,11 @@ function buildTable(): Map<string, Candidate[]> {
         est += 3; // 0F 0F ... ib
       }
       if (icedOps.some((k) => MODRM_KINDS.has(k))) est += 1;
+      if (info.addressSize === 32) est += 1; // 67 prefix: `loop` is E2, not the ECX form 67 E2
       for (const k of icedOps) est += immBytes(k);
       const cand: Candidate = {
         code, name, ops, icedToNasm, icedOps, opSize: info.operandSize, memSize, encoding: enc, mandatory, est,
-        mode64: info.mode64, defaultOpSize64: info.defaultOpSize64,
+        mode64: info.mode64 && !NASM_NOT_64.has(code), addrSize: info.addressSize, defaultOpSize64: info.defaultOpSize64,
         mr: ops.length >= 2 && RM_KINDS.has(ops[0]) && !RM_KINDS.has(ops[1]) && MODRM_KINDS.has(ops[1]),
       };
       const key = RENAMES[mnem] ?? mnem;
@@ -201,7 +230,8 @@ function buildTable(): Map<string, Candidate[]> {
       info.free();
     }
   }
-  const out = new Map<string, Candidate[]>(byIced);
+  const out = new Map<string, Candidate[]>();
+  for (const [k, v] of byIced) if (!NOT_IN_NASM.has(k)) out.set(k, v);
   for (const [nasm, icedNames] of Object.entries(ALIASES)) {
     const list: Candidate[] = [];
     for (const n of icedNames) list.push(...(byIced.get(n) ?? []));

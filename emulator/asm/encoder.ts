@@ -5,7 +5,7 @@
 
 import { Code, Encoder, Instruction, MandatoryPrefix, OpCodeOperandKind as K, OpKind, Register } from 'iced-x86';
 import type { EncodeRequest, EncodeResult, EncOperand } from './encoder-types';
-import { candidatesFor, registerInfo, RM_KINDS, type Candidate, type RegInfo } from './encoder-table';
+import { candidatesFor, NEEDS_VEX_PREFIX, registerInfo, RM_KINDS, type Candidate, type RegInfo } from './encoder-table';
 import type { SizeKeyword } from './types';
 
 export type { EncodeRequest, EncodeResult, EncOperand } from './encoder-types';
@@ -17,7 +17,10 @@ const OPSIZE_KEYWORD: Record<number, SizeKeyword> = { 16: 'word', 32: 'dword', 6
 const DWORD_OK_64 = new Set<Code>([Code.Pushq_imm32, Code.Pushq_imm8, Code.Mov_rm64_imm32, Code.Imul_r64_rm64_imm32]);
 
 /** An unsized memory operand NASM accepts although several sizes exist: the size it picks. */
-const DEFAULT_MEM_SIZE: Record<string, number> = { call: 8, jmp: 8, cvtsi2sd: 4, cvtsi2ss: 4 };
+const DEFAULT_MEM_SIZE: Record<string, number> = {
+  call: 8, jmp: 8, cvtsi2sd: 4, cvtsi2ss: 4, vcvtsi2sd: 4, vcvtsi2ss: 4,
+  fldenv: 28, fnstenv: 28, fstenv: 28, frstor: 108, fnsave: 108, fsave: 108,
+};
 
 /**
  * r64 forms NASM encodes without REX.W (the operation only moves 16 bits; SDM vol. 2B MOV Sreg,
@@ -27,9 +30,33 @@ const NO_REXW: Partial<Record<Code, Code>> = {
   [Code.Mov_r64m16_Sreg]: Code.Mov_r32m16_Sreg,
   [Code.Mov_Sreg_r64m16]: Code.Mov_Sreg_r32m16,
   [Code.Sldt_r64m16]: Code.Sldt_r32m16,
-  [Code.Str_r64m16]: Code.Str_r32m16,
-  [Code.Smsw_r64m16]: Code.Smsw_r32m16,
+  // 16-bit register operands NASM encodes without 66 (the register is zero-extended or only its low 16 bits used).
+  [Code.Mov_Sreg_rm16]: Code.Mov_Sreg_r32m16,
+  [Code.Lldt_rm16]: Code.Lldt_r32m16,
+  [Code.Ltr_rm16]: Code.Ltr_r32m16,
+  [Code.Verr_rm16]: Code.Verr_r32m16,
+  [Code.Verw_rm16]: Code.Verw_r32m16,
+  [Code.Lmsw_rm16]: Code.Lmsw_r32m16,
+  // A 64-bit destination of an extract/mask move: NASM uses the W0 (r32) form.
+  [Code.Pextrb_r64m8_xmm_imm8]: Code.Pextrb_r32m8_xmm_imm8,
+  [Code.VEX_Vpextrb_r64m8_xmm_imm8]: Code.VEX_Vpextrb_r32m8_xmm_imm8,
+  [Code.VEX_Vpextrw_r64m16_xmm_imm8]: Code.VEX_Vpextrw_r32_xmm_imm8,
+  [Code.VEX_Vpextrw_r64_xmm_imm8]: Code.VEX_Vpextrw_r32_xmm_imm8,
+  [Code.VEX_Vmovmskps_r64_xmm]: Code.VEX_Vmovmskps_r32_xmm,
+  [Code.VEX_Vmovmskpd_r64_xmm]: Code.VEX_Vmovmskpd_r32_xmm,
+  [Code.VEX_Vmovmskps_r64_ymm]: Code.VEX_Vmovmskps_r32_ymm,
+  [Code.VEX_Vmovmskpd_r64_ymm]: Code.VEX_Vmovmskpd_r32_ymm,
+  [Code.VEX_Vpmovmskb_r64_xmm]: Code.VEX_Vpmovmskb_r32_xmm,
+  [Code.VEX_Vpmovmskb_r64_ymm]: Code.VEX_Vpmovmskb_r32_ymm,
+  // NASM 2.16 emits `vextractps r64, xmm, imm8` as the EVEX W0 form.
+  [Code.VEX_Vextractps_r64m32_xmm_imm8]: Code.EVEX_Vextractps_rm32_xmm_imm8,
 };
+
+/** Forms NASM 2.16 encodes with REX.W although the operand size is not 64 (INVPCID, ENQCMD r64). */
+const FORCE_REXW = new Set<Code>([Code.Invpcid_r64_m128, Code.Enqcmd_r64_m512, Code.Enqcmds_r64_m512]);
+
+/** Forms NASM 2.16 encodes without their mandatory F3 (its PTWRITE template lacks it). */
+const DROP_F3 = new Set<Code>([Code.Ptwrite_rm32, Code.Ptwrite_rm64]);
 
 const SEG_PREFIX: Record<string, number> = { es: 0x26, cs: 0x2e, ss: 0x36, ds: 0x3e, fs: 0x64, gs: 0x65 };
 
@@ -67,6 +94,7 @@ function encode(req: EncodeRequest): EncodeResult {
   const mnemonic = req.mnemonic.toLowerCase();
   const cands = candidatesFor(mnemonic);
   if (!cands) return { ok: false, message: 'parser: instruction expected' };
+  if (NEEDS_VEX_PREFIX.has(mnemonic)) return { ok: false, message: 'instruction not encodable without explicit prefix' };
 
   // ---- prefixes
   const pre = { lock: false, rep: false, repne: false, osize: 0, asize: 0, raw: [] as number[] };
@@ -141,7 +169,7 @@ function encode(req: EncodeRequest): EncodeResult {
     if (cands.every((c) => !c.mode64)) return { ok: false, message: 'instruction not supported in 64-bit mode' };
     return { ok: false, message: fail === 'size' ? 'mismatch in operand sizes' : 'invalid combination of opcode and operands' };
   }
-  let live = matches.filter((m) => m.cand.mode64);
+  let live = matches.filter((m) => m.cand.mode64 && justified(m, ops, pre.osize));
   if (live.length === 0) return { ok: false, message: 'instruction not supported in 64-bit mode' };
 
   // o16/o32/o64 choose among size variants of operand-less forms (`o64 sysret`, `o16 pushf`).
@@ -171,14 +199,25 @@ function encode(req: EncodeRequest): EncodeResult {
     }
   }
 
+  const strictWidth = ops.some((o) => o.src.kind === 'imm' && o.src.strict && o.src.size) ? ops.find((o) => o.src.kind === 'imm' && o.src.strict && o.src.size) : undefined;
   // ---- rank: no truncation first, then the shortest, then NASM's direction preferences
   const prefSwap = mnemonic === 'xchg' && ops.every((o) => o.reg);
+  // reg,reg: NASM picks the r/m,reg ("MR") form for integer registers, the reg,r/m form otherwise.
+  const gprOps = ops.every((o) => o.reg && (o.reg.cls === 'r8' || o.reg.cls === 'r16' || o.reg.cls === 'r32' || o.reg.cls === 'r64'));
+  const allSt0 = ops.length === 2 && ops.every((o) => o.reg?.name === 'st0');
+  const strictBytes = strictWidth ? SIZE_BYTES[(strictWidth.src as Extract<EncOperand, { kind: 'imm' }>).size!] : 0;
+  const key = (m: Match) => {
+    const c = m.cand;
+    const sx = c.ops.some((k) => k === K.imm8sex16 || k === K.imm8sex32 || k === K.imm8sex64) ? 0 : 1;
+    const st = strictBytes && !c.ops.some((k) => immWidth(k) === strictBytes) ? 1 : 0;
+    return [st, m.overflow ? 1 : 0, c.est, sx, m.swapped === prefSwap ? 0 : 1, (c.mr === gprOps) ? 0 : 1, allSt0 && c.ops[0] !== K.sti_opcode ? 1 : 0, c.code];
+  };
+  const keys = new Map(live.map((m) => [m, key(m)]));
   live.sort((a, b) => {
-    if (a.overflow !== b.overflow) return a.overflow ? 1 : -1;
-    if (a.cand.est !== b.cand.est) return a.cand.est - b.cand.est;
-    if (a.swapped !== b.swapped) return (a.swapped === prefSwap) ? -1 : 1;
-    if (a.cand.mr !== b.cand.mr) return a.cand.mr ? -1 : 1;
-    return a.cand.code - b.cand.code;
+    const ka = keys.get(a)!;
+    const kb = keys.get(b)!;
+    for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return ka[i] - kb[i];
+    return 0;
   });
 
   let lastErr = '';
@@ -192,6 +231,28 @@ function encode(req: EncodeRequest): EncodeResult {
 }
 
 // ------------------------------------------------------------------ operand matching
+
+function immWidth(k: K): number {
+  switch (k) {
+    case K.imm8: case K.imm8sex16: case K.imm8sex32: case K.imm8sex64: return 1;
+    case K.imm16: return 2;
+    case K.imm32: case K.imm32sex64: return 4;
+    case K.imm64: return 8;
+    default: return 0;
+  }
+}
+
+/**
+ * A 16-bit form needs a reason: a 16-bit register or memory size, a `word` immediate or `o16`
+ * (`push 0x80` is the 64-bit push). `xchg eax, eax` is not `90` (that would be a NOP without the
+ * zero-extension of RAX, SDM vol. 2B XCHG), NASM uses 87 C0.
+ */
+function justified(m: Match, ops: Op[], osize: number): boolean {
+  const c = m.cand;
+  if (c.code === Code.Xchg_r32_EAX && ops.every((o) => o.reg?.name === 'eax')) return false;
+  if (c.opSize !== 16 || osize === 16) return true;
+  return ops.some((o) => (o.reg && o.reg.cls === 'r16') || o.src.kind === 'mem' || (o.src.kind === 'imm' && o.src.size === 'word') || (o.reg && o.reg.cls === 'seg'));
+}
 
 function memKindSize(k: K): number {
   switch (k) {
@@ -291,6 +352,8 @@ function matchOperand(c: Candidate, i: number, op: Op, mnemonic: string): OpMatc
     case K.imm32sex64:
       if (s.jump) return 'kind';
       if (sz && sz !== 'qword' && !(sz === 'dword' && DWORD_OK_64.has(c.code))) return 'size';
+      // A label never shrinks to a sign-extended imm32 when a full imm64 form exists (`mov rax, lab`).
+      if (s.hasSymbol) return 'overflow';
       return known && (v < -(1n << 31n) || v >= 1n << 31n) ? 'overflow' : 'ok';
     case K.imm64:
       if (s.jump) return 'kind';
@@ -395,10 +458,33 @@ function build(req: EncodeRequest, ops: Op[], m: Match, pre: Prefixes, rawOsize:
     }
   }
 
-  let bytes: Uint8Array;
+  const raw67 = pre.asize === 32 && !ops.some((o) => o.src.kind === 'mem') && !cand.icedToNasm.includes(-1);
+  // `o64` on a default-64-bit instruction still writes REX.W (NASM: `o64 ret` is 48 C3).
+  const forceW = FORCE_REXW.has(code) || (pre.osize === 64 && cand.defaultOpSize64 && cand.opSize === 64);
+  const extra: number[] = [...pre.raw];
+  if (rawOsize === 16) extra.push(0x66);
+  if (raw67) extra.push(0x67);
+  const post = (b: Uint8Array): Uint8Array => {
+    if (DROP_F3.has(code)) b = dropPrefix(b, 0xf3);
+    if (forceW) b = withRexW(b);
+    if (cand.encoding === 4 /* 3DNow! */) b = fix3dnowRex(b, ops, m);
+    return nasmPrefixOrder(extra, b, cand);
+  };
+  let out: Uint8Array;
   try {
-    encoder.encode(I, BigInt(req.address) + BigInt(pre.raw.length + (rawOsize ? 1 : 0) + (pre.asize === 32 && !ops.some((o) => o.src.kind === 'mem') ? 1 : 0)));
-    bytes = encoder.takeBuffer();
+    // iced computes rel8/rel32 and RIP-relative displacements from the end of what it encodes;
+    // the bytes added or removed afterwards shift that end, so encode again at the shifted address.
+    let ip = BigInt(req.address) + BigInt(extra.length);
+    encoder.encode(I, ip);
+    let bytes = encoder.takeBuffer();
+    out = post(bytes);
+    const end = BigInt(req.address + out.length);
+    if (ip + BigInt(bytes.length) !== end) {
+      ip = end - BigInt(bytes.length);
+      encoder.encode(I, ip);
+      bytes = encoder.takeBuffer();
+      out = post(bytes);
+    }
   } catch (e) {
     encoder.takeBuffer();
     const msg = e instanceof Error ? e.message : String(e);
@@ -411,13 +497,59 @@ function build(req: EncodeRequest, ops: Op[], m: Match, pre: Prefixes, rawOsize:
     return { ok: false, message: 'invalid combination of opcode and operands', retry: true };
   }
   void target;
-
-  // Extra prefix bytes iced does not model for this form.
-  const extra: number[] = [...pre.raw];
-  if (rawOsize === 16) extra.push(0x66);
-  if (pre.asize === 32 && !ops.some((o) => o.src.kind === 'mem')) extra.push(0x67);
-  const out = nasmPrefixOrder(extra, bytes, cand);
   return { ok: true, bytes: out, warning: warnings.length ? warnings.join('; ') : undefined };
+}
+
+function prefixEnd(bytes: Uint8Array): number {
+  let n = 0;
+  while (n < bytes.length && isLegacyPrefix(bytes[n])) n++;
+  return n;
+}
+
+function dropPrefix(bytes: Uint8Array, p: number): Uint8Array {
+  const n = prefixEnd(bytes);
+  const at = bytes.subarray(0, n).lastIndexOf(p);
+  if (at < 0) return bytes;
+  const out = new Uint8Array(bytes.length - 1);
+  out.set(bytes.subarray(0, at), 0);
+  out.set(bytes.subarray(at + 1), at);
+  return out;
+}
+
+/** Set REX.W, adding a REX byte after the legacy prefixes when there is none. */
+function withRexW(bytes: Uint8Array): Uint8Array {
+  const n = prefixEnd(bytes);
+  if ((bytes[n] & 0xf0) === 0x40) {
+    const out = bytes.slice();
+    out[n] |= 0x08;
+    return out;
+  }
+  const out = new Uint8Array(bytes.length + 1);
+  out.set(bytes.subarray(0, n), 0);
+  out[n] = 0x48;
+  out.set(bytes.subarray(n), n + 1);
+  return out;
+}
+
+/** iced 1.21 leaves out REX.B/X for 3DNow! memory operands with r8..r15 (NASM writes it). */
+function fix3dnowRex(bytes: Uint8Array, ops: Op[], m: Match): Uint8Array {
+  const mem = ops.find((o) => o.src.kind === 'mem');
+  if (!mem) return bytes;
+  const n = prefixEnd(bytes);
+  if ((bytes[n] & 0xf0) === 0x40) return bytes;
+  let rex = 0;
+  if (mem.base && mem.base.num >= 8) rex |= 1;
+  if (mem.index && mem.index.num >= 8) rex |= 2;
+  const src = mem.src as Extract<EncOperand, { kind: 'mem' }>;
+  if (!mem.base && mem.index && !src.nosplit && (src.scale === 1 || src.scale === 2) && mem.index.num >= 8) rex |= 1;
+  if (src.scale === 1 && !mem.base && mem.index && mem.index.num >= 8) rex &= ~2;
+  if (!rex) return bytes;
+  void m;
+  const out = new Uint8Array(bytes.length + 1);
+  out.set(bytes.subarray(0, n), 0);
+  out[n] = 0x40 | rex;
+  out.set(bytes.subarray(n), n + 1);
+  return out;
 }
 
 function setImplicit(I: Instruction, j: number, k: K, asize: number): void {
@@ -476,7 +608,8 @@ function setMemory(I: Instruction, j: number, k: K, op: Op, req: EncodeRequest, 
   let base = op.base;
   let index = op.index;
   let scale: number = m.scale;
-  if (!base && index && !m.nosplit && (scale === 2 || scale === 1) && (index.cls === 'r64' || index.cls === 'r32')) {
+  // MPX `mib` and AMX `sibmem` operands keep the index as written (NASM does not split them).
+  if (!base && index && !m.nosplit && k !== K.mem_mib && k !== K.sibmem && (scale === 2 || scale === 1) && (index.cls === 'r64' || index.cls === 'r32')) {
     base = index;
     if (scale === 1) index = undefined;
     scale = 1;
@@ -522,13 +655,14 @@ function setMemory(I: Instruction, j: number, k: K, op: Op, req: EncodeRequest, 
   else if (m.dispSize === 'dword' || m.dispSize === 'qword') size = wide;
   else if (m.hasSymbol) size = wide;
   else if (d32 === 0n) size = 0;
+  // EVEX: ask for disp8 and let iced compress it (disp8*N, SDM vol. 2A 2.7.5) or widen it, as NASM does.
+  else if (cand.encoding === 2) size = 1;
   else size = d32 >= -128n && d32 <= 127n ? 1 : wide;
   if (size === 1 && (disp < -128n || disp > 255n)) warnings.push('byte data exceeds bounds');
   if (size !== 1 && (disp < -(1n << 31n) || disp > 0xffffffffn)) warnings.push('dword data exceeds bounds');
-  const stored = size === 1 ? BigInt.asIntN(8, disp) : d32;
+  const stored = size === 1 && cand.encoding !== 2 ? BigInt.asIntN(8, disp) : d32;
   I.memoryDisplacement = BigInt.asUintN(a32 ? 32 : 64, size === 0 ? 0n : stored);
   I.memoryDisplSize = size;
-  void cand;
   return undefined;
 }
 

@@ -280,7 +280,8 @@ export function generateCorpus(): CorpusItem[] {
     const code = (Code as unknown as Record<string, number>)[name] as Code;
     const info = CodeExt.opCode(code);
     try {
-      if (!info.isInstruction) continue;
+      // Only forms iced encodes in 64-bit mode; Knights Corner mask instructions are not x86-64 proper.
+      if (!info.isInstruction || !info.mode64 || name.startsWith('VEX_KNC_')) continue;
       const enc = info.encoding;
       if (enc !== EncodingKind.Legacy && enc !== EncodingKind.VEX && enc !== EncodingKind.D3NOW) continue;
       const mnemonic = (Mnemonic[info.mnemonic] ?? '').toLowerCase();
