@@ -113,22 +113,6 @@ function isBranch(m: string): boolean {
   return m.charCodeAt(0) === 106 /* j */ || m === 'call' || m.startsWith('loop') || m === 'xbegin';
 }
 
-function usesHere(e: Expr): boolean {
-  switch (e.kind) {
-    case 'here':
-    case 'sectionStart':
-      return true;
-    case 'unary':
-      return usesHere(e.arg);
-    case 'binary':
-      return usesHere(e.left) || usesHere(e.right);
-    case 'cond':
-      return usesHere(e.test) || usesHere(e.then) || usesHere(e.else);
-    default:
-      return false;
-  }
-}
-
 /** Linear form of an effective address: registers with coefficients plus a displacement. */
 interface EaVal extends Val {
   regs: { name: string; coeff: bigint; mul: boolean }[];
@@ -223,7 +207,15 @@ class Assembly {
     this.syms.set(name, { name, kind, sec, value, reloc, known, pass: this.pass, range, global: old?.global ?? false });
   }
 
+  /** `$`: the start of the current source line, also for every repetition of `times` (as nasm 2.16). */
+  private lineHere: Val = { v: 0n, r: 0, k: true };
+
   private here(): Val {
+    return this.lineHere;
+  }
+
+  /** Address of the next byte to be emitted. */
+  private curAddr(): Val {
     if (this.absolute !== undefined) return { v: this.absolute, r: 0, k: true };
     const p = this.layout.placed.get(this.cur.name);
     return { v: BigInt(p ? p.vstart : this.org) + BigInt(this.cur.size), r: 1, k: true };
@@ -492,10 +484,11 @@ class Assembly {
     let c = this.usesHereCache.get(s);
     if (c !== undefined) return c;
     c = false;
+    // `$` is the line start for every repetition, so only the instruction's own address matters:
+    // relative branches and (possibly RIP-relative) memory operands.
     if (s.kind === 'instruction') {
-      c = s.operands.some((o) => o.kind !== 'reg' && usesHere(o.expr)) || (isBranch(s.mnemonic) && s.operands.some((o) => o.kind === 'imm'));
-      c ||= s.operands.some((o) => o.kind === 'mem');
-    } else if (s.kind === 'data') c = s.items.some((i) => i.kind === 'expr' && usesHere(i.expr));
+      c = (isBranch(s.mnemonic) && s.operands.some((o) => o.kind === 'imm')) || s.operands.some((o) => o.kind === 'mem');
+    } else if (s.kind === 'data') c = false;
     else c = true;
     this.usesHereCache.set(s, c);
     return c;
@@ -534,12 +527,13 @@ class Assembly {
         throw e;
       }
     }
-    if (addrDep) key += `@${this.here().v}`;
+    const address = this.curAddr().v;
+    if (addrDep) key += `@${address}`;
     const cached = this.encCache.get(s);
     if (cached && cached.key === key) return cached.res;
     let res: EncodeResult;
     try {
-      res = encodeInstruction({ mnemonic: s.mnemonic, prefixes: s.prefixes, operands: ops, address: Number(this.here().v), defaultRel: this.defaultRel });
+      res = encodeInstruction({ mnemonic: s.mnemonic, prefixes: s.prefixes, operands: ops, address: Number(address), defaultRel: this.defaultRel });
     } catch (err) {
       // An encoder bug must not take the whole file down: report it on this line.
       res = { ok: false, message: `internal encoder error: ${err instanceof Error ? err.message : String(err)}` };
@@ -891,6 +885,7 @@ class Assembly {
     for (let i = 0; i < lines.length; i++) {
       const { parsed } = lines[i]!;
       this.curLine = i;
+      this.lineHere = this.curAddr();
       const stmt = parsed.stmt;
       if (parsed.label) {
         const lab = parsed.label;

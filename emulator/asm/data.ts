@@ -115,14 +115,15 @@ export function encodeFloat(text: string, negative: boolean, bytes: number): { b
   const geq = (k: number): boolean => (k >= 0 ? num >= den << BigInt(k) : num << BigInt(-k) >= den);
   if (!geq(e)) e--;
   const shift = Math.max(e, emin) - (p - 1);
-  // m = round(num / (den * 2^shift)), ties to even (IEEE 754 default rounding).
+  // m = round(num / (den * 2^shift)) to nearest. An exact tie rounds toward zero: that is what
+  // nasm 2.16.01 emits (`dd 3.0e10` is 0x50DF8475, `dw 65520.0` is 0x7BFF), not IEEE ties-to-even.
   let n = num;
   let d = den;
   if (shift >= 0) d <<= BigInt(shift);
   else n <<= BigInt(-shift);
   let m = n / d;
   const rem = n - m * d;
-  if (rem * 2n > d || (rem * 2n === d && (m & 1n) === 1n)) m++;
+  if (rem * 2n > d) m++;
   let exp = shift + (p - 1);
   if (m >= 1n << BigInt(p)) {
     m >>= 1n;

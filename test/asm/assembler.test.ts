@@ -1,0 +1,138 @@
+// The assembler driver against `nasm -f bin`: every fixture must assemble to the same bytes,
+// plus the program model (sections, symbols, line table, records) a user of the image relies on.
+
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { assemble } from '../../emulator/asm/index';
+import type { FileHost } from '../../emulator/asm/types';
+import { diffSource, diffWithNasm } from './nasm-diff';
+
+const FIXTURES = path.join(__dirname, '../fixtures/asm');
+const noFiles: FileHost = { readText: () => undefined, readBytes: () => undefined, resolve: () => undefined };
+const asm = (src: string) => assemble(src, 'test.asm', { host: noFiles });
+const errors = (src: string) => asm(src).diagnostics.filter((d) => d.severity === 'error');
+
+describe('differential against nasm -f bin (fixtures)', () => {
+  const files = readdirSync(FIXTURES).filter((f) => f.endsWith('.asm')).sort();
+  it('has fixtures', () => expect(files.length).toBeGreaterThan(5));
+  for (const f of files) {
+    it(f, () => {
+      const r = diffWithNasm(path.join(FIXTURES, f));
+      expect(r.nasmError).toBeUndefined();
+      expect(r.ours.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+      expect(r.mismatch).toBeUndefined();
+    });
+  }
+});
+
+describe('differential against nasm -f bin (snippets)', () => {
+  const cases: Record<string, string> = {
+    'backward and forward short/near jumps': 'bits 64\nx: times 100 nop\njmp x\njmp y\ntimes 130 nop\ny: jmp x\n',
+    'jump chain where each size depends on the next': Array.from({ length: 40 }, (_, i) => `l${i}: jmp l${i + 1}\n times ${i % 7} nop`).join('\n') + '\nl40: ret\n',
+    'forward equ used as imm8': 'bits 64\nadd rax, K\npush K\nK equ 5\n',
+    'label differences are constants': 'bits 64\na: nop\nb: mov eax, b - a\nadd eax, c - b\nc:\n',
+    'times with $ in the body': 'bits 64\ntimes 4 dw $ - $$\n',
+    'align in data pads with NOP like nasm': 'bits 64\nsection .data align=4096\ndb 1\nalign 16\ndb 2\n',
+    'explicit start= on a section': 'bits 64\nsection .text align=4096\nnop\nsection .hi start=0x108000\ndq $\n',
+    'sections declared before .text': 'bits 64\nsection .data align=4096\nd: dq t\nsection .text align=4096\nt: mov rax, [d]\n',
+    'empty trailing section': 'bits 64\nsection .text align=4096\nnop\nsection .data align=4096\n',
+    'char constants in immediates': "bits 64\nmov eax, 'abcd'\ncmp al, 'x'\nmov rax, 'abcdefgh'\n",
+    'lone prefixes': 'bits 64\nrep\nlock\ngs\nrep movsb\nlock inc dword [rax]\n',
+    'mem forms': 'bits 64\nmov eax,[rbx+rax]\nmov eax,[rax+rbp]\nmov eax,[rbp+rax]\nmov eax,[rax+rsp]\nmov eax,[rbx*1+rax]\nmov eax,[rax*5]\nmov eax,[rcx+rcx]\nmov eax,[nosplit rax*2]\nmov eax,[rax*2]\nmov eax,[r13]\nmov eax,[byte rbx+0]\nmov eax,[dword rbx+1]\n',
+  };
+  for (const [name, src] of Object.entries(cases)) {
+    it(name, () => {
+      const r = diffSource(src.startsWith('bits') ? src : `bits 64\n${src}`);
+      expect(r.nasmError).toBeUndefined();
+      expect(r.mismatch).toBeUndefined();
+    });
+  }
+});
+
+describe('program model', () => {
+  it('lays sections out on 4 KiB boundaries from 0x100000 with .bss after the progbits', () => {
+    const p = asm('section .data\nd: db 1\nsection .bss\nb: resb 10\nsection .text\nt: nop\n');
+    const by = Object.fromEntries(p.sections.map((s) => [s.name, s]));
+    expect(by['.text']!.start).toBe(0x100000);
+    expect(by['.data']!.start).toBe(0x101000);
+    expect(by['.bss']!.start).toBe(0x102000);
+    expect(by['.bss']!.nobits).toBe(true);
+    expect(by['.bss']!.fileOffset).toBeUndefined();
+    expect(p.image.length).toBe(0x1001); // the image ends with .data; .bss is not in it
+    expect(p.symbols.get('b')!.value).toBe(0x102000n);
+    expect(p.symbols.get('d')!.section).toBe('.data');
+  });
+
+  it('marks .user* sections user-accessible and text sections executable', () => {
+    const p = asm('section .user_text\nnop\nsection .user_data\ndb 0\n');
+    const by = Object.fromEntries(p.sections.map((s) => [s.name, s]));
+    expect(by['.user_text']).toMatchObject({ user: true, exec: true });
+    expect(by['.user_data']).toMatchObject({ user: true, exec: false });
+  });
+
+  it('maps every instruction to its line and records symbol references', () => {
+    const p = asm('start:\n  mov rax, [gs:0x10]\n  jmp start ; loop\n');
+    expect(p.instructions.map((i) => [i.mnemonic, i.address, i.site.line])).toEqual([
+      ['mov', 0x100000, 1],
+      ['jmp', 0x100009, 2],
+    ]);
+    expect(p.instructions[1]!.symbolRefs.map((r) => r.name)).toEqual(['start']);
+    expect(p.lines.map((l) => [l.address, l.size, l.kind])).toEqual([
+      [0x100000, 9, 'instruction'],
+      [0x100009, 2, 'instruction'],
+    ]);
+    expect(p.comments.map((c) => c.text)).toEqual([' loop']);
+  });
+
+  it('resolves local labels against the previous non-local label', () => {
+    const p = asm('a:\n.x: nop\nb:\n.x: jmp .x\njmp a.x\n');
+    expect(p.symbols.get('a.x')!.value).toBe(0x100000n);
+    expect(p.symbols.get('b.x')!.value).toBe(0x100001n);
+    expect(p.diagnostics).toEqual([]);
+  });
+
+  it('gives struc fields their offsets and the size symbol', () => {
+    const p = asm('struc s\n.a: resq 1\n.b: resd 1\nendstruc\n');
+    expect(p.symbols.get('s.a')!.value).toBe(0n);
+    expect(p.symbols.get('s.b')!.value).toBe(8n);
+    expect(p.symbols.get('s_size')!.value).toBe(12n);
+    expect(p.image.length).toBe(0);
+  });
+
+  it('reports undefined symbols at the reference', () => {
+    const e = errors('mov rax, nowhere\n');
+    expect(e).toHaveLength(1);
+    expect(e[0]).toMatchObject({ code: 'undefined-symbol', range: { line: 0, start: 9, end: 16 } });
+  });
+
+  it('reports impossible operands with invalid-operands', () => {
+    const e = errors('nop\nmov al, rbx\nnop\n');
+    expect(e).toHaveLength(1);
+    expect(e[0]!.code).toBe('invalid-operands');
+    expect(e[0]!.range.line).toBe(1);
+  });
+
+  it('rejects extern in a flat image but accepts it in lint mode', () => {
+    expect(errors('extern foo\ncall foo\n')[0]).toMatchObject({ range: { line: 0 } });
+    const lint = assemble('extern foo\ncall foo\n', 't.asm', { host: noFiles, lint: true });
+    expect(lint.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const undeclared = assemble('call bar\n', 't.asm', { host: noFiles, lint: true });
+    expect(undeclared.diagnostics[0]!.code).toBe('undefined-symbol');
+  });
+
+  it('reads incbin through the FileHost with offset and length', () => {
+    const host: FileHost = {
+      readText: () => undefined,
+      readBytes: (p) => (p === '/x/blob' ? Uint8Array.of(1, 2, 3, 4, 5) : undefined),
+      resolve: (_f, n) => (n === 'blob' ? '/x/blob' : undefined),
+    };
+    const p = assemble('incbin "blob", 1, 3\nincbin "missing"\n', '/x/t.asm', { host });
+    expect(Array.from(p.image)).toEqual([2, 3, 4]);
+    expect(p.diagnostics[0]).toMatchObject({ severity: 'error', range: { line: 1 } });
+  });
+
+  it('rejects bits 32 with a located error', () => {
+    expect(errors('bits 32\n')[0]!.range.line).toBe(0);
+  });
+});
