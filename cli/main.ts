@@ -6,9 +6,10 @@
 import pkg from '../package.json';
 import { EXIT_USAGE, type Command, type CommandIo } from './args';
 import { asmCommand } from './asm';
+import { runCommand } from './run';
 
 /** The command table. `run` and `lint` join here as `import { runCommand } from './run'`. */
-const COMMANDS: Command[] = [asmCommand];
+const COMMANDS: Command[] = [asmCommand, runCommand];
 
 function topUsage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -28,6 +28,7 @@ options:
   --quantum N              instructions a core runs before the next one (default ${DEFAULT_QUANTUM})
   --max-instructions N     instruction budget of the whole run (default ${DEFAULT_MAX_INSTRUCTIONS})
   --trace gs               print every swapgs, GS/KernelGSBase/FS base write and CPL change
+                           (one line each on stderr: core, file:line, both bases)
   -I DIR                   add DIR to the %include search path
 
 exit codes: the guest's port-0xF4 value; 0 when every core halted; 2 usage or assembly error;
