@@ -37,10 +37,39 @@ function isNumChar(code: number): boolean {
   return code < 128 && NUM_CHAR[code] === 1;
 }
 
-// Operators, longest first within each leading character.
-const OPS3 = new Set(['<<<', '>>>', '<=>']);
-const OPS2 = new Set(['//', '%%', '<<', '>>', '==', '!=', '<>', '<=', '>=', '&&', '||', '^^', '$$']);
-const OPS1 = new Set(['+', '-', '*', '/', '%', '&', '|', '^', '~', '!', '<', '>', '?', ':', ',', '[', ']', '(', ')', '=', '$', '{', '}']);
+/**
+ * Length of the operator at `i` (first char code `c`), longest match first, or 0:
+ * + - * / // % %% < << <<< <= <=> <> > >> >>> >= = == ! != & && | || ^ ^^ ~ ? : , [ ] ( ) { } $ $$
+ */
+function opLength(s: string, i: number, c: number): number {
+  const c1 = s.charCodeAt(i + 1);
+  switch (c) {
+    case 60: // <
+      if (c1 === 60) return s.charCodeAt(i + 2) === 60 ? 3 : 2;
+      if (c1 === 61) return s.charCodeAt(i + 2) === 62 ? 3 : 2;
+      return c1 === 62 ? 2 : 1;
+    case 62: // >
+      if (c1 === 62) return s.charCodeAt(i + 2) === 62 ? 3 : 2;
+      return c1 === 61 ? 2 : 1;
+    case 47: // /
+      return c1 === 47 ? 2 : 1;
+    case 61: // =
+    case 33: // !
+      return c1 === 61 ? 2 : 1;
+    case 38: // &
+    case 124: // |
+    case 94: // ^
+    case 36: // $
+      return c1 === c ? 2 : 1;
+    case 37: // % (only reached for a lone % or %% operator)
+      return c1 === 37 ? 2 : 1;
+    case 43: case 45: case 42: case 126: case 63: case 58: case 44:
+    case 91: case 93: case 40: case 41: case 123: case 125:
+      return 1;
+    default:
+      return 0;
+  }
+}
 
 /**
  * End (exclusive) of a number starting at `i`, following NASM's scanner: digits, letters and
@@ -220,21 +249,10 @@ export function lexLine(text: string, file: string, line: number): LexedLine {
       i = r.end;
       continue;
     }
-    const three = text.slice(i, i + 3);
-    if (OPS3.has(three)) {
-      push('op', i, i + 3);
-      i += 3;
-      continue;
-    }
-    const two = text.slice(i, i + 2);
-    if (OPS2.has(two)) {
-      push('op', i, i + 2);
-      i += 2;
-      continue;
-    }
-    if (OPS1.has(text[i]!)) {
-      push('op', i, i + 1);
-      i++;
+    const ol = opLength(text, i, c);
+    if (ol > 0) {
+      push('op', i, i + ol);
+      i += ol;
       continue;
     }
     // A surrogate pair stays one error token so ranges never split a character.
