@@ -9,7 +9,7 @@ import type { EncOperand, EncodeResult } from './encoder-types';
 import { evalExpr, exprSymbols, stringValue } from './expr';
 import { DEFAULT_ORG, DEFAULT_SECTION_ALIGN, layoutSections, type LayoutResult, type SectionPlan } from './layout';
 import { LineParser, type DataItem, type ParsedLine, type Statement } from './parser';
-import { lexLines } from './lex-lines';
+import { preprocess } from './preprocessor';
 import { registerInfo } from './registers';
 import type {
   AssembledProgram,
@@ -1089,6 +1089,6 @@ export function assembleLines(lines: PreprocessedLine[], opts: AssembleOptions, 
  * machine model. Never throws on bad input: problems are located diagnostics.
  */
 export function assemble(source: string, file: string, opts: AssembleOptions): AssembledProgram {
-  // TODO(preprocessor): switch to preprocess() when it lands.
-  return assembleLines(lexLines(source, file), opts, []);
+  const pp = preprocess(source, file, { host: opts.host, includePaths: opts.includePaths ?? [], lint: opts.lint ?? false });
+  return assembleLines(pp.lines, opts, pp.diagnostics);
 }

@@ -5,5 +5,6 @@
 export { assemble, assembleLines, MAX_IMAGE_BYTES, type AssembleOptions } from './assembler';
 export { LineParser, type Statement, type ParsedLine, type DataItem, type Name } from './parser';
 export { lexLines } from './lex-lines';
+export { preprocess, type PreprocessOptions, type PreprocessResult } from './preprocessor';
 export { DEFAULT_ORG } from './layout';
 export type * from './types';
