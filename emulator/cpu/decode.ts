@@ -19,7 +19,7 @@ function regInfo(reg: number): [number, number, number] {
   if (reg >= Register.AL && reg <= Register.R15L) {
     const i = reg - Register.AL;
     if (i >= 4 && i <= 7) return [K.Gpr, 16 + (i - 4), 1]; // AH CH DH BH
-    if (i >= 8 && i <= 11) return [K.Gpr, i - 4, 1];       // SPL BPL SIL DIL
+    if (i >= 8) return [K.Gpr, i - 4, 1];                  // SPL BPL SIL DIL R8L..R15L
     return [K.Gpr, i, 1];
   }
   if (reg >= Register.AX && reg <= Register.R15W) return [K.Gpr, reg - Register.AX, 2];
