@@ -3,6 +3,7 @@
 // views the editor features need. No LSP types; every other server module goes through here.
 
 import type { AssembledProgram, Diagnostic, FileHost, Severity, SourceRange } from '../emulator/asm/types';
+import { assemble } from '../emulator/asm';
 import { analyze, RULES, type GsStateSummary } from './analysis';
 import type { LintSettings } from './settings';
 
@@ -45,17 +46,9 @@ export function ruleCatalog(): readonly RuleView[] {
   return RULES;
 }
 
-function emptyProgram(): AssembledProgram {
-  return { image: new Uint8Array(0), org: 0x100000, sections: [], symbols: new Map(), lines: [], instructions: [], diagnostics: [], comments: [] };
-}
-
-/** Until the assembler lands: an empty program. */
 function assembleForLint(text: string, file: string, host: FileHost, includePaths: readonly string[]): AssembledProgram {
-  void text;
-  void file;
-  void host;
-  void includePaths;
-  return emptyProgram();
+  // Lint mode: `extern` symbols are placeholders and a missing %include is a warning (issue #4).
+  return assemble(text, file, { host, includePaths: [...includePaths], lint: true });
 }
 
 function view(s: GsStateSummary | undefined): GsView | undefined {

@@ -23,7 +23,8 @@ export interface DocumentModel {
   gsAfter(address: number): GsView | undefined;
   /** Instructions whose user-visible line (the macro call site for expanded code) is `line` of this file. */
   instructionsOnLine(line: number): InstructionRecord[];
-  index: SourceIndex;
+  /** Lexical index of the text (built on first use). */
+  readonly index: SourceIndex;
   /** Files read while assembling (includes): a change to one re-lints this document. */
   dependencies: ReadonlySet<string>;
   settings: LintSettings;
@@ -56,7 +57,9 @@ export function buildModel(input: ModelInput): DocumentModel {
   const result = runEngine(input.text, file, host, input.settings);
   const diagnostics = applySettings(mapToFile(result.diagnostics, file), input.settings);
   let byLine: Map<number, InstructionRecord[]> | undefined;
-  const index = buildSourceIndex(lines, file, result.program.symbols);
+  // The lexical index serves requests (hover, rename, symbols ...), not diagnostics: built on
+  // first use so a re-lint after an edit does not pay for it.
+  let index: SourceIndex | undefined;
   const model: DocumentModel = {
     file,
     version: input.version,
@@ -80,7 +83,9 @@ export function buildModel(input: ModelInput): DocumentModel {
       }
       return byLine.get(line) ?? [];
     },
-    index,
+    get index() {
+      return (index ??= buildSourceIndex(lines, file, result.program.symbols));
+    },
     dependencies: host.touched,
     settings: input.settings,
     buildMs: 0,
@@ -139,6 +144,8 @@ export class ModelCache {
     const key = `${input.version}\u0000${settingsKey(input.settings)}`;
     const hit = this.models.get(uri);
     if (hit && hit.key === key && hit.model.text === input.text) return hit.model;
+    // Let the stale model go before building the next one: halves the peak memory on big files.
+    this.models.delete(uri);
     const model = buildModel(input);
     this.models.set(uri, { key, model });
     return model;
