@@ -9,6 +9,8 @@ export interface KnownValue {
   value?: bigint;
   /** Bits certainly 1 (meaningful when `value` is undefined too). */
   ones: bigint;
+  /** Bits certainly 0. */
+  zeros?: bigint;
 }
 
 export interface MsrWrite {
@@ -95,11 +97,11 @@ export function propagateConstants(insns: readonly LInsn[], branchTargets: Reado
       const cur = get(dst);
       let res: KnownValue | undefined;
       const src: KnownValue | undefined =
-        o1?.kind === 'imm' ? { value: o1.value, ones: o1.value } : o1?.kind === 'reg' ? get(o1.reg) : undefined;
+        o1?.kind === 'imm' ? { value: o1.value, ones: o1.value, zeros: ~o1.value & M64 } : o1?.kind === 'reg' ? get(o1.reg) : undefined;
       const m = L.mnemonic;
       if (m === 'mov' && src) res = src;
-      else if (m === 'lea' && o1?.kind === 'mem' && o1.mem.absolute) res = { value: o1.mem.disp, ones: o1.mem.disp };
-      else if ((m === 'xor' || m === 'sub') && o1?.kind === 'reg' && o1.reg === dst) res = { value: 0n, ones: 0n };
+      else if (m === 'lea' && o1?.kind === 'mem' && o1.mem.absolute) res = { value: o1.mem.disp, ones: o1.mem.disp, zeros: ~o1.mem.disp & M64 };
+      else if ((m === 'xor' || m === 'sub') && o1?.kind === 'reg' && o1.reg === dst) res = { value: 0n, ones: 0n, zeros: M64 };
       else if (cur && src?.value !== undefined) {
         const v = src.value;
         if (cur.value !== undefined) {
@@ -109,18 +111,21 @@ export function propagateConstants(insns: readonly LInsn[], branchTargets: Reado
             m === 'or' ? c | v : m === 'and' ? c & v : m === 'xor' ? c ^ v : m === 'add' ? c + v : m === 'sub' ? c - v
             : m === 'shr' ? (size === 4 ? (c & M32) >> BigInt(sh) : c >> BigInt(sh)) : m === 'shl' ? c << BigInt(sh)
             : m === 'bts' ? c | (1n << BigInt(sh)) : m === 'btr' ? c & ~(1n << BigInt(sh)) : undefined;
-          if (r !== undefined) res = { value: r & M64, ones: r & M64 };
-        } else if (m === 'or') res = { ones: cur.ones | v };
-        else if (m === 'and') res = { ones: cur.ones & v };
-        else if (m === 'bts') res = { ones: cur.ones | (1n << (v & 63n)) };
-        else if (m === 'btr') res = { ones: cur.ones & ~(1n << (v & 63n)) };
-      } else if (!cur && src?.value !== undefined && (m === 'or' || m === 'bts')) {
-        res = { ones: m === 'or' ? src.value : 1n << (src.value & 63n) };
+          if (r !== undefined) res = { value: r & M64, ones: r & M64, zeros: ~r & M64 };
+        } else if (m === 'or') res = { ones: cur.ones | v, zeros: (cur.zeros ?? 0n) & ~v };
+        else if (m === 'and') res = { ones: cur.ones & v, zeros: (cur.zeros ?? 0n) | (~v & M64) };
+        else if (m === 'bts') res = { ones: cur.ones | (1n << (v & 63n)), zeros: (cur.zeros ?? 0n) & ~(1n << (v & 63n)) };
+        else if (m === 'btr') res = { ones: cur.ones & ~(1n << (v & 63n)), zeros: (cur.zeros ?? 0n) | (1n << (v & 63n)) };
+      } else if (!cur && src?.value !== undefined && (m === 'or' || m === 'bts' || m === 'and' || m === 'btr')) {
+        const bit = 1n << (src.value & 63n);
+        res =
+          m === 'or' ? { ones: src.value } : m === 'bts' ? { ones: bit } : m === 'and' ? { ones: 0n, zeros: ~src.value & M64 } : { ones: 0n, zeros: bit };
       }
       if (res && (size === 8 || size === 4)) {
         // A 32-bit destination zero-extends into the full register (SDM Vol 1 3.4.1.1).
         const v = res.value !== undefined ? (size === 4 ? res.value & M32 : res.value & M64) : undefined;
-        regs.set(dst, { value: v, ones: size === 4 ? res.ones & M32 : res.ones & M64 });
+        const zeros = (res.zeros ?? 0n) | (size === 4 ? ~M32 & M64 : 0n);
+        regs.set(dst, { value: v, ones: size === 4 ? res.ones & M32 : res.ones & M64, zeros });
         written.delete(dst);
       }
     }

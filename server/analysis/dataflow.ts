@@ -267,12 +267,18 @@ export function refine(p: Program, branch: LInsn, f: Fact, taken: boolean): Fact
   }
   // A compare involving RCX before a branch: the canonical-address check of the sysret path.
   if (!f.rcxChecked) {
-    for (let k = branch.index - 1; k >= Math.max(0, branch.index - 3); k--) {
+    // Within the few instructions before the branch, follow copies of RCX (`mov rax, rcx`).
+    const derived = new Set(['rcx']);
+    for (let k = Math.max(0, branch.index - 4); k < branch.index; k++) {
       const q = p.insns[k]!;
-      if (q.regsRead.has('rcx') && /^(cmp|test|bt|shr|sar|shl)$/.test(q.mnemonic)) {
+      const o0 = q.ops[0];
+      const o1 = q.ops[1];
+      if (/^(cmp|test|bt|shr|sar|shl)$/.test(q.mnemonic) && [...q.regsRead].some((r) => derived.has(r))) {
         c = { ...(c ?? {}), rcxChecked: true };
         break;
       }
+      if (q.mnemonic === 'mov' && o0?.kind === 'reg' && o1?.kind === 'reg' && derived.has(o1.reg)) derived.add(o0.reg);
+      else for (const r of q.regsWritten) if (r !== 'rcx') derived.delete(r);
     }
   }
   return c ? update(f, c) : f;

@@ -289,7 +289,9 @@ function lowerOne(index: number, rec: InstructionRecord, ins: iced.Instruction, 
     default:
       L.flow = 'next';
   }
-  if (mn === Mnemonic.Hlt) L.flow = 'next'; // resumes after an interrupt
+  // hlt resumes after an interrupt, but code after a final hlt is usually the next function:
+  // treat it as the end of the path.
+  if (mn === Mnemonic.Hlt) L.flow = 'stop';
   lowerEffects(L, ins, rspMemory);
   return L;
 }

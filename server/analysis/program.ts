@@ -75,7 +75,7 @@ export function buildProgram(source: AssembledProgram): Program {
     if (line.kind !== 'data' || line.size < 8) continue;
     for (let a = line.address; a + 8 <= line.address + line.size && a - line.address < 8 * MAX_TABLE; a += 8) {
       const v = readQ(a);
-      if (v !== undefined && labelAt.has(v) && !tableRefs.has(v)) tableRefs.set(v, line.site);
+      if (v !== undefined && v !== 0 && labelAt.has(v) && !tableRefs.has(v)) tableRefs.set(v, line.site);
     }
   }
   // Addresses taken by instructions: a symbol reference that is not the direct target of the

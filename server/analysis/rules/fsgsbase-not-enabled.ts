@@ -8,8 +8,8 @@ export const rule: Rule = {
   id: 'fsgsbase-not-enabled',
   check(L, _facts, ctx) {
     if (!L.effects.some((e) => e.kind === 'fsgsbase')) return [];
-    // A CR4 write whose value might have bit 16 set counts as enabling it (no error on unknowns).
-    const enabled = ctx.p.consts.crWrites.some((w) => w.cr === 4 && (w.known.value === undefined ? true : (w.known.value & CR4_FSGSBASE) !== 0n));
+    // A CR4 write whose bit 16 is not known to be 0 counts as enabling it (no error on unknowns).
+    const enabled = ctx.p.consts.crWrites.some((w) => w.cr === 4 && ((w.known.zeros ?? 0n) & CR4_FSGSBASE) === 0n);
     if (enabled) return [];
     return [
       {
