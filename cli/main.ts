@@ -6,10 +6,11 @@
 import pkg from '../package.json';
 import { EXIT_USAGE, type Command, type CommandIo } from './args';
 import { asmCommand } from './asm';
+import { lintCommand } from './lint';
 import { runCommand } from './run';
 
 /** The command table. `run` and `lint` join here as `import { runCommand } from './run'`. */
-const COMMANDS: Command[] = [asmCommand, runCommand];
+const COMMANDS: Command[] = [asmCommand, runCommand, lintCommand];
 
 function topUsage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
