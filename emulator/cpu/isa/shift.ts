@@ -92,7 +92,12 @@ function shiftHandler(op: Sh) {
       return;
     }
     const a = loadDst(c, d, size, true);
-    if (cnt === 0) return;
+    if (cnt === 0) {
+      // Flags unchanged, but a 32-bit register destination is still written (upper half zeroed),
+      // as on silicon (SDM Vol. 1 3.4.1.1).
+      if (size === 4 && d.k0 === K.Gpr) c.r[2 * d.r0 + 1] = 0;
+      return;
+    }
     if (op === Sh.Rol && size === 4) {
       // Fast path for the common 32-bit rotate.
       const n = cnt & 31;
@@ -114,7 +119,10 @@ function doubleShift(left: boolean) {
     let a: bigint;
     if (size === 8) { const lo = loadDst64(c, d, true); a = (BigInt(S.hi) << 32n) | BigInt(lo); }
     else a = BigInt(loadDst(c, d, size, true));
-    if (cnt === 0) return;
+    if (cnt === 0) {
+      if (size === 4 && d.k0 === K.Gpr) c.r[2 * d.r0 + 1] = 0;
+      return;
+    }
     const b = size === 8 ? c.getGpr(d.r1) : BigInt(c.getReg(d.r1, size));
     const n = BigInt(cnt);
     let r: bigint, cf: bigint;
