@@ -287,11 +287,13 @@ class Preprocessor {
       tokens = tokens.concat(more.tokens);
       comment = more.comment;
     }
-    const lead = text.length - text.trimStart().length;
+    // The site covers the first physical line from its first to its last non-blank character.
     const firstText = src.phys[first]!;
-    const range: SourceRange = { file: src.file, line: first, start: first === src.next - 1 ? lead : 0, end: firstText.trimEnd().length };
-    if (range.start > range.end) range.start = range.end;
-    return { tokens, comment, range };
+    let end = firstText.length;
+    while (end > 0 && firstText.charCodeAt(end - 1) <= 32) end--;
+    let start = 0;
+    while (start < end && firstText.charCodeAt(start) <= 32) start++;
+    return { tokens, comment, range: { file: src.file, line: first, start, end } };
   }
 
   // ------------------------------------------------------------ one line
