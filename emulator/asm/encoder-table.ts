@@ -62,6 +62,7 @@ const ALIASES: Record<string, string[]> = {
   icebp: ['int1'],
   int01: ['int1'],
   movsx: ['movsx', 'movsxd'],
+  fsetpm: ['fnsetpm'], // NASM's FSETPM is DB E4 (no FWAIT)
   sysret: ['sysret', 'sysretq'],
   sysexit: ['sysexit', 'sysexitq'],
   // The iced names that NASM spells differently are renamed in RENAMES below.
@@ -95,6 +96,9 @@ export const NEEDS_VEX_PREFIX = new Set([
 const NASM_NOT_64 = new Set<Code>([
   Code.Call_rm16, Code.Jmp_rm16, Code.Call_m1616, Code.Call_m1632, Code.Call_m1664, Code.Jmp_m1616, Code.Jmp_m1632, Code.Jmp_m1664,
 ]);
+
+/** Forms NASM has no template for (`movzx r16, r/m16`, `movsxd r32, r/m32`): not candidates. */
+const NASM_LACKS = new Set<Code>([Code.Movzx_r16_rm16, Code.Movsx_r16_rm16, Code.Movsxd_r16_rm16, Code.Movsxd_r32_rm32]);
 
 /** iced mnemonics NASM 2.16.01 does not know (checked by assembling each name alone). */
 const NOT_IN_NASM = new Set(
@@ -180,7 +184,7 @@ function buildTable(): Map<string, Candidate[]> {
     const info = CodeExt.opCode(code);
     try {
       // Knights Corner mask instructions (VEX_KNC_*) are Xeon Phi only; NASM's k-instructions are AVX-512's.
-      if (!info.isInstruction || name.startsWith('VEX_KNC_')) continue;
+      if (!info.isInstruction || name.startsWith('VEX_KNC_') || NASM_LACKS.has(code)) continue;
       const enc = info.encoding;
       const mnem0 = (Mnemonic[info.mnemonic] ?? '').toLowerCase();
       if (EVEX_FIRST.has(mnem0) ? enc !== EncodingKind.EVEX : enc !== EncodingKind.Legacy && enc !== EncodingKind.VEX && enc !== EncodingKind.D3NOW) continue;

@@ -19,6 +19,7 @@ const DWORD_OK_64 = new Set<Code>([Code.Pushq_imm32, Code.Pushq_imm8, Code.Mov_r
 /** An unsized memory operand NASM accepts although several sizes exist: the size it picks. */
 const DEFAULT_MEM_SIZE: Record<string, number> = {
   call: 8, jmp: 8, cvtsi2sd: 4, cvtsi2ss: 4, vcvtsi2sd: 4, vcvtsi2ss: 4,
+  vcvttpd2dq: 16, vcvtpd2ps: 16, vcvtpd2dq: 16,
   fldenv: 28, fnstenv: 28, fstenv: 28, frstor: 108, fnsave: 108, fsave: 108,
 };
 
@@ -57,6 +58,30 @@ const FORCE_REXW = new Set<Code>([Code.Invpcid_r64_m128, Code.Enqcmd_r64_m512, C
 
 /** Forms NASM 2.16 encodes without their mandatory F3 (its PTWRITE template lacks it). */
 const DROP_F3 = new Set<Code>([Code.Ptwrite_rm32, Code.Ptwrite_rm64]);
+
+/**
+ * Forms whose NASM template has an unsized memory operand or immediate: any size keyword there
+ * is "mismatch in operand sizes" (found by the differential corpus against nasm 2.16.01).
+ */
+const MEM_NO_SIZE = codeSet(
+  'Sgdt_m1664 Sidt_m1664 Lgdt_m1664 Lidt_m1664 Prefetch_m8 Prefetchw_m8 Cldemote_m8 Punpcklbw_mm_mmm32 Punpcklwd_mm_mmm32 ' +
+  'Punpckldq_mm_mmm32 Pshufw_mm_mmm64_imm8 Pshufd_xmm_xmmm128_imm8 Pshufhw_xmm_xmmm128_imm8 Pshuflw_xmm_xmmm128_imm8 Clwb_m8 ' +
+  'Clflush_m8 Clflushopt_m8 Lss_r16_m1616 Lss_r32_m1632 Lss_r64_m1664 Lfs_r16_m1616 Lfs_r32_m1632 Lfs_r64_m1664 Lgs_r16_m1616 ' +
+  'Lgs_r32_m1632 Lgs_r64_m1664 Vmptrld_m64 Vmclear_m64 Vmxon_m64 Vmptrst_m64 Pmuludq_mm_mmm64 Psubq_mm_mmm64 Palignr_xmm_xmmm128_imm8',
+);
+const MEM_NO_SIZE_MNEMONICS = new Set(['bndmov', 'bndcl', 'bndcu', 'bndcn', 'bndmk']);
+const IMM_NO_SIZE = codeSet(
+  'Enterq_imm16_imm8 Pshufw_mm_mmm64_imm8 Pshufd_xmm_xmmm128_imm8 Pshufhw_xmm_xmmm128_imm8 Pshuflw_xmm_xmmm128_imm8 Psrlw_mm_imm8 ' +
+  'Psraw_mm_imm8 Psllw_mm_imm8 Psrld_mm_imm8 Psrad_mm_imm8 Pslld_mm_imm8 Psrlq_mm_imm8 Psllq_mm_imm8 Extrq_xmm_imm8_imm8 ' +
+  'Insertq_xmm_xmm_imm8_imm8 Shld_rm16_r16_imm8 Shld_rm32_r32_imm8 Shld_rm64_r64_imm8 Shrd_rm16_r16_imm8 Shrd_rm32_r32_imm8 ' +
+  'Shrd_rm64_r64_imm8 Pinsrw_mm_r32m16_imm8 Pinsrw_xmm_r32m16_imm8 Pinsrw_xmm_r64m16_imm8 Pextrw_r32_mm_imm8 Pextrw_r64_mm_imm8 ' +
+  'Palignr_mm_mmm64_imm8 Palignr_xmm_xmmm128_imm8',
+);
+
+function codeSet(names: string): Set<Code> {
+  const C = Code as unknown as Record<string, number>;
+  return new Set(names.split(' ').map((n) => C[n]).filter((c): c is number => c !== undefined) as Code[]);
+}
 
 const SEG_PREFIX: Record<string, number> = { es: 0x26, cs: 0x2e, ss: 0x36, ds: 0x3e, fs: 0x64, gs: 0x65 };
 
@@ -144,16 +169,20 @@ function encode(req: EncodeRequest): EncodeResult {
     }
   }
 
+  // `imul r, imm` is NASM's shorthand for `imul r, r, imm`.
+  if (mnemonic === 'imul' && ops.length === 2 && ops[0].reg && ops[1].src.kind === 'imm') ops.splice(1, 0, ops[0]);
+
   // ---- match
   const matches: Match[] = [];
   let fail = 'none' as Fail;
+  const unsizedMem = ops.some((o) => o.src.kind === 'mem' && !o.src.size);
   const tryOrder = (order: number[], swapped: boolean) => {
     for (const cand of cands) {
       if (cand.ops.length !== ops.length) continue;
       let overflow = false;
       let ok = true;
       for (let i = 0; i < cand.ops.length && ok; i++) {
-        const r = matchOperand(cand, i, ops[order[i]], mnemonic);
+        const r = matchOperand(cand, i, ops[order[i]], mnemonic, unsizedMem);
         if (r === 'size') { if (fail !== 'size') fail = 'size'; ok = false; }
         else if (r === 'kind') { if (fail === 'none') fail = 'kind'; ok = false; }
         else if (r === 'overflow') overflow = true;
@@ -251,6 +280,7 @@ function justified(m: Match, ops: Op[], osize: number): boolean {
   const c = m.cand;
   if (c.code === Code.Xchg_r32_EAX && ops.every((o) => o.reg?.name === 'eax')) return false;
   if (c.opSize !== 16 || osize === 16) return true;
+  if (!ops.some((o) => o.src.kind === 'imm') || ops.some((o) => o.src.kind !== 'imm')) return true;
   return ops.some((o) => (o.reg && o.reg.cls === 'r16') || o.src.kind === 'mem' || (o.src.kind === 'imm' && o.src.size === 'word') || (o.reg && o.reg.cls === 'seg'));
 }
 
@@ -304,7 +334,7 @@ const MEM_KINDS = new Set<K>([K.mem, K.mem_mpx, K.mem_mib, K.sibmem, K.mem_offs,
 
 type OpMatch = 'ok' | 'overflow' | 'size' | 'kind';
 
-function matchOperand(c: Candidate, i: number, op: Op, mnemonic: string): OpMatch {
+function matchOperand(c: Candidate, i: number, op: Op, mnemonic: string, unsizedMem: boolean): OpMatch {
   const k = c.ops[i];
   const s = op.src;
   if (s.kind === 'reg') return regMatches(k, op.reg!) ? 'ok' : 'kind';
@@ -317,6 +347,7 @@ function matchOperand(c: Candidate, i: number, op: Op, mnemonic: string): OpMatc
       if (!idx || idx.cls !== want) return 'kind';
     } else if (idx && idx.cls !== 'r64' && idx.cls !== 'r32') return 'kind';
     if (k === K.mem_offs && (s.dispSize !== 'qword' || s.base || s.index)) return 'kind';
+    if (s.size && (MEM_NO_SIZE.has(c.code) || MEM_NO_SIZE_MNEMONICS.has(mnemonic))) return 'size';
     if (s.size && mnemonic !== 'lea') {
       const want = memSizeOf(c, i);
       if (want !== SIZE_BYTES[s.size]) return 'size';
@@ -324,12 +355,15 @@ function matchOperand(c: Candidate, i: number, op: Op, mnemonic: string): OpMatc
     return 'ok';
   }
   // immediate / branch target
+  if (s.size && IMM_NO_SIZE.has(c.code)) return 'size';
   const v = BigInt.asIntN(64, s.value);
   const sz = s.size;
   const known = s.known;
   switch (k) {
     case K.br64_1:
       if (s.jump === 'near' || s.jump === 'far') return 'kind';
+      // LOOPcc/JrCXZ have only the short form; NASM refuses the `short` keyword on them.
+      if (s.jump === 'short' && (mnemonic.startsWith('loop') || mnemonic.endsWith('cxz'))) return 'size';
       return 'ok';
     case K.br64_4: case K.xbegin_4:
       if (s.jump === 'short' || s.jump === 'far') return 'kind';
@@ -351,7 +385,7 @@ function matchOperand(c: Candidate, i: number, op: Op, mnemonic: string): OpMatc
       return known && (v < -(1n << 32n) || v > 0xffffffffn) ? 'overflow' : 'ok';
     case K.imm32sex64:
       if (s.jump) return 'kind';
-      if (sz && sz !== 'qword' && !(sz === 'dword' && DWORD_OK_64.has(c.code))) return 'size';
+      if (sz && sz !== 'qword' && !(sz === 'dword' && DWORD_OK_64.has(c.code) && !unsizedMem)) return 'size';
       // A label never shrinks to a sign-extended imm32 when a full imm64 form exists (`mov rax, lab`).
       if (s.hasSymbol) return 'overflow';
       return known && (v < -(1n << 31n) || v >= 1n << 31n) ? 'overflow' : 'ok';
@@ -363,8 +397,9 @@ function matchOperand(c: Candidate, i: number, op: Op, mnemonic: string): OpMatc
     case K.imm8sex16: case K.imm8sex32: case K.imm8sex64: {
       if (s.jump) return 'kind';
       const opBits = k === K.imm8sex16 ? 16 : k === K.imm8sex32 ? 32 : 64;
-      if (sz === 'byte') return known && (v < -128n || v > 127n) ? 'overflow' : 'ok';
-      if (sz && sz !== OPSIZE_KEYWORD[opBits] && !(sz === 'dword' && DWORD_OK_64.has(c.code))) return 'size';
+      // `add [rax], byte 1`: with no other size given, the immediate's size is the operation size.
+      if (sz === 'byte') return unsizedMem ? 'size' : known && (v < -128n || v > 127n) ? 'overflow' : 'ok';
+      if (sz && sz !== OPSIZE_KEYWORD[opBits] && !(sz === 'dword' && DWORD_OK_64.has(c.code) && !unsizedMem)) return 'size';
       if (s.strict && sz) return 'kind'; // `strict dword`: the full-width field
       if (s.hasSymbol) return 'kind';
       if (!known) return 'ok';
@@ -438,7 +473,7 @@ function build(req: EncodeRequest, ops: Op[], m: Match, pre: Prefixes, rawOsize:
     if (s.kind === 'reg') {
       I.setOpKind(j, OpKind.Register);
       let r = op.reg!.reg;
-      if (narrow && op.reg!.cls === 'r64') r = registerInfo('e' + op.reg!.name.slice(1))?.reg ?? registerInfo(op.reg!.name + 'd')!.reg;
+      if (narrow && (op.reg!.cls === 'r64' || op.reg!.cls === 'r16')) r = to32(op.reg!).reg;
       I.setOpRegister(j, r);
     } else if (s.kind === 'mem') {
       const err = setMemory(I, j, k, op, req, warnings, cand);
@@ -552,6 +587,13 @@ function fix3dnowRex(bytes: Uint8Array, ops: Op[], m: Match): Uint8Array {
   return out;
 }
 
+/** The 32-bit register with the same number as a 16/64-bit GPR (rax, ax -> eax; r9, r9w -> r9d). */
+function to32(r: RegInfo): RegInfo {
+  const n = r.name;
+  const name = r.num >= 8 ? `r${r.num}d` : r.cls === 'r64' ? 'e' + n.slice(1) : r.cls === 'r16' ? 'e' + n : n;
+  return registerInfo(name) ?? r;
+}
+
 function setImplicit(I: Instruction, j: number, k: K, asize: number): void {
   const a32 = asize === 32;
   switch (k) {
@@ -644,6 +686,11 @@ function setMemory(I: Instruction, j: number, k: K, op: Op, req: EncodeRequest, 
     I.memoryDisplacement = BigInt.asUintN(64, BigInt.asIntN(32, disp));
     I.memoryDisplSize = 8;
     return undefined;
+  }
+  // The r32 forms of MOVDIR64B/ENQCMD(S) address with 32-bit registers: NASM writes 67 and keeps the numbers.
+  if (cand.addrSize === 32) {
+    if (base?.cls === 'r64') base = to32(base);
+    if (index?.cls === 'r64') { index = to32(index); I.memoryIndex = index.reg; }
   }
   I.memoryBase = base ? base.reg : Register.None;
   const a32 = (base ?? index)!.cls === 'r32';

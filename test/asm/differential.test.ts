@@ -46,7 +46,9 @@ export function runDifferential(items: CorpusItem[]): DiffReport {
   const rep: DiffReport = { lines: items.length, accepted: 0, mnemonics: 0, byteMismatch: [], weRejectNasmAccepts: [], nasmRejectsWeAccept: [] };
   const mnems = new Set<string>();
   items.forEach((it, i) => {
-    const n = nasm[lineOf[i]];
+    let n = nasm[lineOf[i]];
+    // No bytes: NASM took an unknown mnemonic for a label ("label alone on a line"), i.e. no instruction.
+    if (!n.rejected && n.hex === '') n = { rejected: true, message: 'not an instruction (taken as a label)' };
     const res = encodeInstruction(request(it, n.rejected ? 0 : n.address));
     if (n.rejected) {
       if (res.ok) rep.nasmRejectsWeAccept.push(`${it.text}    ; nasm: ${n.message}; we: ${hex(res.bytes)}`);
