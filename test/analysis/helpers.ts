@@ -1,20 +1,36 @@
-// Test helpers for the analysis: assemble a fixture (nasm-backed stand-in until the project's
-// lint-mode assembler is used), analyze it, and list findings as "rule@line" (1-based).
+// Test helpers for the analysis: assemble a fixture with the project's lint-mode assembler (or
+// with nasm through nasm-program.ts, for cross-checks), analyze it, and list findings as
+// "rule@line" (1-based).
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { assemble } from '../../emulator/asm/index';
+import type { AssembledProgram, FileHost } from '../../emulator/asm/types';
 import { analyze } from '../../server/analysis/index';
 import type { AnalysisOptions, AnalysisResult } from '../../server/analysis/types';
 import { nasmProgram } from './nasm-program';
 
 export const FIXTURES = join(__dirname, '..', 'fixtures', 'lint');
 
-export function lint(source: string, options?: AnalysisOptions): AnalysisResult {
-  return analyze(nasmProgram(source, 'test.asm'), options);
+/** A host with no files: fixtures are self-contained. */
+const NO_FILES: FileHost = {
+  readText: () => undefined,
+  readBytes: () => undefined,
+  resolve: () => undefined,
+};
+
+export type Assembler = 'project' | 'nasm';
+
+export function assembleForLint(source: string, via: Assembler = 'project'): AssembledProgram {
+  return via === 'nasm' ? nasmProgram(source, 'test.asm') : assemble(source, 'test.asm', { host: NO_FILES, lint: true });
 }
 
-export function lintFixture(name: string, options?: AnalysisOptions): AnalysisResult {
-  return lint(readFileSync(join(FIXTURES, name), 'utf8'), options);
+export function lint(source: string, options?: AnalysisOptions, via: Assembler = 'project'): AnalysisResult {
+  return analyze(assembleForLint(source, via), options);
+}
+
+export function lintFixture(name: string, options?: AnalysisOptions, via: Assembler = 'project'): AnalysisResult {
+  return lint(readFileSync(join(FIXTURES, name), 'utf8'), options, via);
 }
 
 /** Findings as `rule@line` strings (1-based lines), in order. */

@@ -1,0 +1,312 @@
+// The analysis API as the language server and the CLI use it: entries and how they were found,
+// the GS state at an address, related locations, suppression comments, severity settings,
+// extra entries, front-end diagnostics passed through, CPL-test forms and call handling.
+
+import { describe, expect, test } from 'vitest';
+import { analyze, RULES } from '../../server/analysis/index';
+import { assembleForLint, findings, lint, lintFixture, linesWith } from './helpers';
+
+const INIT = `bits 64
+default rel
+section .text align=4096
+_start:
+    mov ecx, 0xC0000102
+    lea rax, [percpu]
+    xor edx, edx
+    wrmsr
+    mov ecx, 0xC0000084
+    mov eax, 0x200
+    xor edx, edx
+    wrmsr
+    mov ecx, 0xC0000082
+    lea rax, [sys_entry]
+    xor edx, edx
+    wrmsr
+    hlt
+`;
+const DATA = `
+section .data align=4096
+percpu: times 8 dq 0
+`;
+
+/** A syscall entry with a caller-supplied body between the stack switch and the exit. */
+function syscallProgram(body: string, extra = ''): string {
+  return `${INIT}
+sys_entry:
+    swapgs
+    mov [gs:8], rsp
+    mov rsp, [gs:16]
+${body}
+    mov rsp, [gs:8]
+    swapgs
+    mov rax, rcx
+    shr rax, 47
+    jnz .bad
+    o64 sysret
+.bad:
+    ud2
+${extra}${DATA}`;
+}
+
+describe('entries', () => {
+  test('a syscall entry found through wrmsr IA32_LSTAR says so, with the wrmsr line', () => {
+    const r = lintFixture('ok-linux-syscall.asm');
+    const e = r.entries.find((x) => x.label === 'entry_SYSCALL_64')!;
+    expect(e.kind).toBe('syscall');
+    expect(e.reasons.map((x) => x.kind)).toContain('lstar');
+    expect(e.description).toMatch(/IA32_LSTAR by the wrmsr at line \d+/);
+    expect(r.entries.map((x) => x.label)).toEqual(['entry_SYSCALL_64']);
+  });
+
+  test('interrupt stubs listed in a table of addresses are interrupt entries; the common handler is not', () => {
+    const r = lintFixture('ok-interrupts.asm');
+    expect(r.entries.map((e) => `${e.label}:${e.kind}`)).toEqual(['isr0:interrupt', 'isr3:interrupt', 'isr13:interrupt', 'isr14:interrupt', 'isr32:interrupt']);
+    expect(r.entries[0]!.reasons[0]!.kind).toBe('address-table');
+  });
+
+  test('an address taken by lea counts only when iretq is reachable from it', () => {
+    const src = `${INIT}
+sys_entry:
+    o64 sysret
+callback:
+    ret
+handler:
+    iretq
+setup:
+    lea rax, [callback]
+    lea rbx, [handler]
+    ret
+${DATA}`;
+    const r = lint(src);
+    expect(r.entries.map((e) => `${e.label}:${e.kind}:${e.reasons[0]!.kind}`)).toEqual(['sys_entry:syscall:lstar', 'handler:interrupt:address-taken']);
+  });
+
+  test('annotations declare entries, not-entry removes a guess, settings add one back', () => {
+    const src = `bits 64
+section .text align=4096
+; swapgs-lab: syscall-entry
+my_sys:
+    o64 sysret
+global isr_timer
+isr_timer: ; swapgs-lab: not-entry
+    iretq
+global page_fault_handler
+page_fault_handler:
+    iretq
+plain:
+    iretq
+`;
+    const r = lint(src);
+    expect(r.entries.map((e) => `${e.label}:${e.kind}:${e.reasons.map((x) => x.kind).join('+')}`)).toEqual([
+      'my_sys:syscall:annotation',
+      'page_fault_handler:interrupt:name',
+    ]);
+    expect(r.notEntries.map((n) => n.label)).toEqual(['isr_timer']);
+    const withSettings = lint(src, { extraEntries: [{ name: 'isr_timer', kind: 'interrupt' }, { name: 'plain', kind: 'interrupt' }] });
+    expect(withSettings.entries.map((e) => e.label)).toEqual(['my_sys', 'isr_timer', 'page_fault_handler', 'plain']);
+    expect(withSettings.entries.find((e) => e.label === 'plain')!.description).toMatch(/settings/);
+  });
+
+  test('a global named like a syscall entry must also reach sysret', () => {
+    const src = `bits 64
+section .text align=4096
+global syscall_helper
+syscall_helper:
+    ret
+global entry_syscall
+entry_syscall:
+    swapgs
+    swapgs
+    o64 sysret
+`;
+    expect(lint(src).entries.map((e) => e.label)).toEqual(['entry_syscall']);
+  });
+});
+
+describe('state at an address', () => {
+  const src = syscallProgram('    push rcx\n    pop rcx');
+  const prog = assembleForLint(src);
+  const r = analyze(prog);
+  const at = (line: number) => prog.instructions.find((i) => i.site.line === line - 1)!.address;
+  const swapLine = linesWith(src, '    swapgs')[0]!;
+
+  test('before the entry swapgs the user base is active; after it the kernel base, naming the swapgs', () => {
+    const before = r.stateAt(at(swapLine))!;
+    expect(before.gsBases).toEqual(['user']);
+    expect(before.stack).toEqual(['user']);
+    const after = r.stateAt(at(swapLine), 'after')!;
+    expect(after.gsBases).toEqual(['kernel']);
+    expect(after.swapSites.map((s) => s.line + 1)).toEqual([swapLine]);
+    expect(after.text).toContain(`kernel (swapgs line ${swapLine})`);
+  });
+
+  test('after the stack switch the stack is the kernel one and the user RSP location is known', () => {
+    const s = r.stateAt(at(linesWith(src, 'push rcx')[0]!))!;
+    expect(s.stack).toEqual(['kernel']);
+    expect(s.userRspSavedAt).toEqual(['gs:0x8']);
+    expect(s.entries).toEqual(['sys_entry']);
+    expect(s.origins).toEqual(['user']);
+  });
+
+  test('code no entry reaches has no state', () => {
+    expect(r.stateAt(at(linesWith(src, 'mov ecx, 0xC0000102')[0]!))).toBeUndefined();
+  });
+});
+
+describe('findings', () => {
+  test('a finding names the swapgs it depends on and the swapgs the path skipped', () => {
+    const r = lintFixture('bad-syscall-exit.asm');
+    const d = r.diagnostics.find((x) => x.code === 'gs-kernel-base-on-exit')!;
+    expect(d.severity).toBe('error');
+    const rel = (d.related ?? []).map((x) => `${x.range.line + 1}:${x.message}`);
+    expect(rel).toContain('37:kernel GS base since this swapgs');
+    expect(rel).toContain('48:this path skips the swapgs at line 48');
+    expect(rel.some((x) => x.startsWith('36:syscall entry `entry`'))).toBe(true);
+  });
+
+  test('a finding inside a macro is reported at the call site with the expansion stack', () => {
+    const r = lintFixture('bad-msr-setup2.asm');
+    const d = r.diagnostics.filter((x) => x.code === 'sysret-32bit');
+    expect(d.map((x) => x.range.line + 1)).toEqual([43, 45]);
+    expect(d[0]!.stack?.[0]?.name.toLowerCase()).toBe('return_to_user');
+  });
+
+  test('suppression comments silence the named rule on that line or the next, not others', () => {
+    const base = syscallProgram('', '');
+    const bad = base.replace('    mov rsp, [gs:8]\n    swapgs\n', '    mov rsp, [gs:8]\n');
+    expect(findings(lint(bad))).toEqual([`gs-kernel-base-on-exit@${linesWith(bad, 'o64 sysret')[0]}`]);
+    const sameLine = bad.replace('    o64 sysret', '    o64 sysret ; swapgs-lab-disable-line gs-kernel-base-on-exit');
+    expect(findings(lint(sameLine))).toEqual([]);
+    const nextLine = bad.replace('    o64 sysret', '    ; swapgs-lab-disable-next-line gs-kernel-base-on-exit\n    o64 sysret');
+    expect(findings(lint(nextLine))).toEqual([]);
+    const otherRule = bad.replace('    o64 sysret', '    o64 sysret ; swapgs-lab-disable-line sysret-32bit');
+    expect(findings(lint(otherRule))).toHaveLength(1);
+  });
+
+  test('severity settings change a rule or switch it off', () => {
+    const r1 = lintFixture('bad-msr-setup.asm', { severities: { 'sysret-32bit': 'error', 'sfmask-allows-interrupts': 'off' } });
+    expect(r1.diagnostics.find((d) => d.code === 'sysret-32bit')!.severity).toBe('error');
+    expect(r1.diagnostics.some((d) => d.code === 'sfmask-allows-interrupts')).toBe(false);
+    expect(r1.diagnostics.find((d) => d.code === 'sysret-rcx-unchecked')!.severity).toBe('information');
+  });
+
+  test('front-end diagnostics pass through unchanged, and the rest of the file is still analysed', () => {
+    const src = syscallProgram('    push rcx\n    pop rcx').replace('sys_entry:\n    swapgs\n', 'sys_entry:\n    mov [gs:0], rax\n    swapgs\n    movv rax, 1\n');
+    const prog = assembleForLint(src);
+    expect(prog.diagnostics.length).toBeGreaterThan(0);
+    const r = analyze(prog);
+    expect(r.diagnostics.slice(0, prog.diagnostics.length)).toEqual(prog.diagnostics);
+    expect(findings(r, 'gs-user-base-in-kernel')).toEqual([`gs-user-base-in-kernel@${linesWith(src, 'mov [gs:0], rax')[0]}`]);
+  });
+
+  test('the rule list carries ids, default severities and doc paths', () => {
+    expect(RULES.find((r) => r.id === 'swapgs-speculation')).toMatchObject({ defaultSeverity: 'warning', doc: 'docs/rules/swapgs-speculation.md' });
+    expect(new Set(RULES.map((r) => r.id)).size).toBe(RULES.length);
+  });
+});
+
+describe('CPL tests and the stack frame', () => {
+  const isr = (entryCode: string) => `bits 64
+section .text align=4096
+_start:
+    mov ecx, 0xC0000101
+    xor eax, eax
+    xor edx, edx
+    wrmsr
+    hlt
+; swapgs-lab: interrupt-entry
+isr:
+${entryCode}
+    lfence
+    inc qword [gs:0]
+    iretq
+`;
+  const swapIfUser = (test: string, jcc: string) => `${test}
+    ${jcc} .k
+    swapgs
+.k:`;
+
+  test.each([
+    ['test byte [rsp+8], 3 / jz', swapIfUser('    test byte [rsp+8], 3', 'jz')],
+    ['cmp with the kernel selector / je', swapIfUser('    cmp word [rsp+8], 0x08', 'je')],
+    ['mov + and of the saved CS / jz', swapIfUser('    mov rax, [rsp+8]\n    and eax, 3', 'jz')],
+    ['[rsp+16] after a push', swapIfUser('    push rax\n    test byte [rsp+16], 3', 'jz') + '\n    pop rax'],
+    ['cmp with the user selector / jne', swapIfUser('    cmp qword [rsp+8], 0x33', 'jne')],
+  ])('%s decides the origin: no swapgs-without-cpl-check', (_name, code) => {
+    const src = isr(code);
+    const r = lint(src);
+    expect(findings(r).filter((f) => !f.startsWith('gs-kernel-base-on-exit'))).toEqual([]);
+    // Only the user-mode path leaves with the kernel base (the exit forgot its swapgs).
+    expect(findings(r, 'gs-kernel-base-on-exit')).toEqual([`gs-kernel-base-on-exit@${linesWith(src, 'iretq')[0]}`]);
+  });
+
+  test.each([
+    ['the saved RFLAGS slot', '    test byte [rsp+24], 3'],
+    ['a pushed register after the push moved the frame', '    push rax\n    test byte [rsp+8], 3'],
+  ])('a test of %s is not a CPL test', (_name, t) => {
+    const src = isr(swapIfUser(t, 'jz'));
+    expect(findings(lint(src), 'swapgs-without-cpl-check')).toEqual([`swapgs-without-cpl-check@${linesWith(src, '    swapgs')[0]}`]);
+  });
+});
+
+describe('calls', () => {
+  test('a callee reached with both GS bases is analysed in each context; its gs: access is a conflict', () => {
+    const src = `${INIT}
+sys_entry:
+    call get_cpu                ; before swapgs: user base and user stack
+    swapgs
+    mov [gs:8], rsp
+    mov rsp, [gs:16]
+    call get_cpu
+    mov rsp, [gs:8]
+    swapgs
+    mov rax, rcx
+    shr rax, 47
+    jnz .bad
+    o64 sysret
+.bad:
+    ud2
+get_cpu:
+    mov rax, [gs:0]
+    ret
+${DATA}`;
+    const r = lint(src);
+    expect(findings(r)).toEqual([
+      `stack-before-kernel-rsp@${linesWith(src, 'call get_cpu')[0]}`,
+      `gs-state-conflict@${linesWith(src, 'mov rax, [gs:0]')[0]}`,
+      `stack-before-kernel-rsp@${linesWith(src, '    ret')[0]}`,
+    ]);
+  });
+
+  test('extern callees are GS-neutral and not errors for the linter', () => {
+    const src = syscallProgram('    push rcx\n    call do_syscall_64\n    pop rcx').replace('bits 64\n', 'bits 64\nextern do_syscall_64\n');
+    expect(findings(lint(src))).toEqual([]);
+  });
+
+  test('an indirect call through a table of labels is resolved: the handlers are walked', () => {
+    const src = syscallProgram(
+      '    push rcx\n    and eax, 1\n    call [sys_table + rax*8]\n    pop rcx',
+      `sys_read:
+    mov rax, [gs:0]
+    ret
+sys_write:
+    swapgs
+    mov rax, [gs:0]
+    swapgs
+    ret
+section .rodata align=8
+sys_table: dq sys_read, sys_write
+`,
+    );
+    const r = lint(src);
+    expect(findings(r)).toEqual([`gs-user-base-in-kernel@${linesWith(src, 'mov rax, [gs:0]')[1]}`]);
+  });
+
+  test('a chain of 1,000 nested calls is walked without exhausting the JS stack', () => {
+    const helpers: string[] = [];
+    for (let k = 0; k < 1000; k++) helpers.push(`helper_${k}:\n    ${k === 999 ? 'swapgs\n    mov rax, [gs:0]\n    swapgs' : `call helper_${k + 1}`}\n    ret`);
+    const src = syscallProgram('    push rcx\n    call helper_0\n    pop rcx', helpers.join('\n') + '\n');
+    const r = lint(src);
+    expect(findings(r)).toEqual([`gs-user-base-in-kernel@${linesWith(src, 'mov rax, [gs:0]')[0]}`]);
+  });
+});
