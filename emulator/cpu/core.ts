@@ -95,7 +95,7 @@ export class Core {
   cr3 = 0;
   cr4 = 0x20; // PAE
   cr8 = 0;
-  efer = 0xd01; // SCE | LME | LMA
+  efer = 0x501; // SCE | LME | LMA (DESIGN.md reset state; NXE off)
   /** Current privilege level, always CS.selector & 3 (SDM Vol. 3A 5.5); change it through setSegment(Seg.CS, ...). */
   cpl = 0;
   gdtr: TableRegister = { base: 0, limit: 0xffff };
