@@ -210,21 +210,48 @@ async function main() {
       await problemRow.first().click();
       await page.keyboard.press('Enter');
       await page.locator('.monaco-editor.focused').first().waitFor({ timeout: 15_000 });
-      const fixRow = page.locator('.action-widget .monaco-list-row.action', { hasText: fixPattern });
+      const widget = page.locator('.action-widget');
       await withRetries('quick fix menu', 3, async () => {
         await page.keyboard.press('Control+.');
-        await page.locator('.action-widget').first().waitFor({ state: 'visible', timeout: 15_000 });
-        const titles = await page.locator('.action-widget .monaco-list-row.action').allTextContents();
-        log(`code actions: ${titles.map((t) => t.trim()).join(' | ')}`);
-        const candidates = titles.filter((t) => fixPattern.test(t) && !/disable|suppress/i.test(t));
-        if (candidates.length === 0) { await page.keyboard.press('Escape'); throw new Error(`no quick fix matching ${fixPattern}`); }
+        await widget.first().waitFor({ state: 'visible', timeout: 15_000 });
+        const titles = (await page.locator('.action-widget .monaco-list-row.action').allTextContents()).map((t) => t.trim());
+        log(`code actions: ${titles.join(' | ')}`);
+        const index = titles.findIndex((t) => fixPattern.test(t) && !/disable|suppress/i.test(t));
+        if (index < 0) { await page.keyboard.press('Escape'); throw new Error(`no quick fix matching ${fixPattern}`); }
         await page.screenshot({ path: path.join(results, '4-quick-fix-menu.png') });
-        await fixRow.filter({ hasNotText: /disable|suppress/i }).first().click();
+        // The menu opens with its first action focused; the keyboard picks ours (clicks race the
+        // menu's own layout animation).
+        for (let i = 0; i < index; i++) await page.keyboard.press('ArrowDown');
+        await page.locator('.action-widget .monaco-list-row.action.focused', { hasText: titles[index] }).waitFor({ timeout: 5_000 });
+        await page.keyboard.press('Enter');
+        await widget.first().waitFor({ state: 'hidden', timeout: 15_000 });
       });
     });
 
     await step(`wait for ${rule} to clear`, async () => {
       await problemRow.first().waitFor({ state: 'detached', timeout: 120_000 });
+      await page.locator('.markers-panel', { hasText: 'No problems have been detected' }).first().waitFor({ timeout: 60_000 });
+    });
+    await step('save, and check the fix is in the file on disk', async () => {
+      // VS Code may already have saved it (files.refactoring.autoSave); saving again is harmless.
+      await page.locator('.monaco-editor textarea').first().focus();
+      await page.keyboard.press('Control+S');
+      const dirtyTab = page.locator(`.tabs-container .tab.dirty[aria-label*="${exampleName}"]`);
+      await dirtyTab.waitFor({ state: 'detached', timeout: 30_000 });
+      const before = readFileSync(path.join(root, example), 'utf8');
+      const saved = path.join(dirs.workspace, exampleName);
+      // A clean tab means the save was sent; poll the disk (bounded) until the write lands.
+      const deadline = Date.now() + 30_000;
+      let after = readFileSync(saved, 'utf8');
+      while (after === before && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+        after = readFileSync(saved, 'utf8');
+      }
+      if (after === before) throw new Error('the saved file is unchanged');
+      if (!/^\s*swapgs\b/m.test(after.split('\n').filter((l, i, all) => /o64 sysret\s*; BUG/.test(all[i + 1] ?? '')).join('\n'))) {
+        throw new Error('no swapgs line before the broken sysret in the saved file');
+      }
+      log(`the quick fix changed ${after.split('\n').length - before.split('\n').length} line(s) of ${exampleName}`);
     });
     await page.screenshot({ path: path.join(results, '5-fixed.png') });
     if (consoleErrors.length) writeFileSync(path.join(results, 'browser-console-errors.log'), consoleErrors.join('\n'));
