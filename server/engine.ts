@@ -2,6 +2,7 @@
 // program, findings, entries and the GS state per instruction out, translated into the small
 // views the editor features need. No LSP types; every other server module goes through here.
 
+import path from 'node:path';
 import type { AssembledProgram, Diagnostic, FileHost, Severity, SourceRange } from '../emulator/asm/types';
 import { assemble } from '../emulator/asm';
 import { analyze, RULES, type GsStateSummary } from './analysis';
@@ -12,7 +13,9 @@ export type GsBase = 'user' | 'kernel' | 'conflict' | 'unknown';
 /** What the analysis knows about gs.base at one instruction, in words a hover can print. */
 export interface GsView {
   base: GsBase;
-  /** `GS: kernel (swapgs line 31)`, as the analysis words it. */
+  /** `kernel: swapped at line 30`: what an effective address or an inlay hint tooltip says. */
+  short: string;
+  /** The analysis' one-line summary (`GS: kernel (swapgs line 31) · stack: kernel`). */
   text: string;
   /** The swapgs instructions that made it so, when there are any. */
   since: SourceRange[];
@@ -51,11 +54,22 @@ function assembleForLint(text: string, file: string, host: FileHost, includePath
   return assemble(text, file, { host, includePaths: [...includePaths], lint: true });
 }
 
-function view(s: GsStateSummary | undefined): GsView | undefined {
+function siteText(sites: readonly SourceRange[], file: string): string {
+  const lines = [...new Set(sites.map((r) => (r.file === file ? `${r.line + 1}` : `${path.basename(r.file)}:${r.line + 1}`)))];
+  return lines.length === 1 ? `line ${lines[0]}` : `lines ${lines.slice(0, 4).join(', ')}${lines.length > 4 ? ', ...' : ''}`;
+}
+
+/** `kernel: swapped at line 30`, `user (no swapgs since the entry)`, `user on some paths, kernel on others`. */
+function view(s: GsStateSummary | undefined, file: string): GsView | undefined {
   if (!s) return undefined;
   const known = s.gsBases.filter((b) => b !== 'unknown');
-  const base: GsBase = known.length > 1 ? 'conflict' : known.length === 1 && s.gsBases.length === 1 ? known[0]! : known.length === 1 ? known[0]! : 'unknown';
-  return { base, text: s.text, since: s.swapSites };
+  const base: GsBase = known.length > 1 ? 'conflict' : known.length === 1 ? known[0]! : 'unknown';
+  let short: string;
+  if (base === 'conflict') short = `user on some paths, kernel on others${s.swapSites.length ? ` (swapgs at ${siteText(s.swapSites, file)})` : ''}`;
+  else if (base === 'unknown') short = 'unknown';
+  else if (s.swapSites.length) short = `${base}: swapped at ${siteText(s.swapSites, file)}`;
+  else short = `${base} (no swapgs since the entry)`;
+  return { base, short, text: s.text, since: s.swapSites };
 }
 
 export function runEngine(text: string, file: string, host: FileHost, settings: LintSettings): EngineResult {
@@ -68,7 +82,7 @@ export function runEngine(text: string, file: string, host: FileHost, settings: 
     program,
     diagnostics: result.diagnostics,
     entries: result.entries.map((e) => ({ label: e.label, kind: e.kind, how: e.description })),
-    gsAt: (a) => view(result.stateAt(a, 'before')),
-    gsAfter: (a) => view(result.stateAt(a, 'after')),
+    gsAt: (a) => view(result.stateAt(a, 'before'), file),
+    gsAfter: (a) => view(result.stateAt(a, 'after'), file),
   };
 }

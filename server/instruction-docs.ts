@@ -23,7 +23,7 @@ export const HIDDEN_EFFECTS: Readonly<Record<string, HiddenEffect>> = {
     'RIP <- RCX, RFLAGS <- R11, CS/SS from IA32_STAR[63:48], CPL <- 3. Without REX.W (`o64`) it returns to 32-bit compatibility mode. RSP and gs.base are not restored: the kernel must swapgs and reload the user RSP itself. On Intel a non-canonical RCX raises #GP(0) while still at CPL 0.',
     'Intel SDM Vol. 2B, SYSRET; Vol. 3A 5.8.8',
   ),
-  sysretq: E('Alias of `o64 sysret`: returns to 64-bit user mode (RIP <- RCX, RFLAGS <- R11, CPL <- 3). gs.base and RSP are not restored.', 'Intel SDM Vol. 2B, SYSRET'),
+  sysretq: E('With REX.W (`o64 sysret`, `sysretq`): returns to 64-bit user mode (RIP <- RCX, RFLAGS <- R11, CPL <- 3). gs.base and RSP are not restored.', 'Intel SDM Vol. 2B, SYSRET'),
   iretq: E(
     'Pops RIP, CS, RFLAGS, RSP, SS from the stack. Returning to CPL 3 switches privilege; gs.base is not touched, so a return to user mode must swapgs first, a return to kernel mode must not.',
     'Intel SDM Vol. 2A, IRET/IRETD/IRETQ; Vol. 3A 7.14.3',

@@ -53,7 +53,7 @@ export function inlayHints(model: DocumentModel, span: LineRange): InlayHint[] {
       label: isSwapgs ? `→ ${label(state)}` : label(state),
       kind: InlayHintKind.Type,
       paddingLeft: true,
-      tooltip: `gs.base ${isSwapgs ? 'after this swapgs' : 'at this access'}: ${state.text}`,
+      tooltip: `gs.base ${isSwapgs ? 'after this swapgs' : 'at this access'}: ${state.short}\n${state.text}`,
     });
   }
   hints.sort((a, b) => a.position.line - b.position.line || a.position.character - b.position.character);

@@ -108,9 +108,9 @@ function gsLine(model: DocumentModel, ins: InstructionRecord): string | undefine
   if (!before) return undefined;
   if (ins.mnemonic.toLowerCase() === 'swapgs') {
     const after = model.gsAfter(ins.address);
-    return `**GS base** before: ${before.text} → after: ${after?.text ?? 'unknown'}`;
+    return `**GS base** before: ${before.short} → after: ${after?.short ?? 'unknown'}  \n${after?.text ?? before.text}`;
   }
-  return `**GS base** here: ${before.text}`;
+  return `**GS base** here: ${before.short}  \n${before.text}`;
 }
 
 function list(xs: string[]): string {
@@ -141,7 +141,7 @@ function accessLines(model: DocumentModel, ins: InstructionRecord, use: Instruct
 /** `gs.base (kernel: swapped at line 30) + rbx*8 + 0x10`. */
 export function effectiveAddress(model: DocumentModel, ins: InstructionRecord, m: MemoryUse): string {
   const terms: string[] = [];
-  if (m.segment === 'gs') terms.push(`gs.base (${model.gsAt(ins.address)?.text ?? 'state unknown here'})`);
+  if (m.segment === 'gs') terms.push(`gs.base (${model.gsAt(ins.address)?.short ?? 'not reached from an entry'})`);
   else if (m.segment === 'fs') terms.push('fs.base');
   if (m.base === 'rip' || m.base === 'eip') {
     // iced reports the RIP-relative target as the displacement.
