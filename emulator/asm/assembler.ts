@@ -104,6 +104,27 @@ interface LineRec {
 interface EncCache {
   key: string;
   res: EncodeResult;
+  /** No symbols, `$` or address dependence: reusable without re-evaluating. */
+  fixed: boolean;
+  defaultRel: boolean;
+}
+
+/** An expression of literals only (no symbols, `$`, `$$`). */
+function isLiteral(e: Expr): boolean {
+  switch (e.kind) {
+    case 'num':
+    case 'str':
+    case 'reg':
+      return true;
+    case 'unary':
+      return isLiteral(e.arg);
+    case 'binary':
+      return isLiteral(e.left) && isLiteral(e.right);
+    case 'cond':
+      return isLiteral(e.test) && isLiteral(e.then) && isLiteral(e.else);
+    default:
+      return false;
+  }
 }
 
 const i64 = (v: bigint): bigint => BigInt.asIntN(64, v);
@@ -496,6 +517,9 @@ class Assembly {
 
   private encode(s: Extract<Statement, { kind: 'instruction' }>): EncodeResult {
     if (s.mnemonic === '') return { ok: true, bytes: lonePrefixBytes(s.prefixes) };
+    const prev = this.encCache.get(s);
+    // Operands made of registers and literal numbers only: the bytes never change between passes.
+    if (prev && prev.fixed && prev.defaultRel === this.defaultRel) return prev.res;
     const ops: EncOperand[] = [];
     let key = this.defaultRel ? 'R' : 'A';
     let addrDep = false;
@@ -529,8 +553,20 @@ class Assembly {
     }
     const address = this.curAddr().v;
     if (addrDep) key += `@${address}`;
-    const cached = this.encCache.get(s);
+    const cached = prev;
     if (cached && cached.key === key) return cached.res;
+    const fixed = !addrDep && s.operands.every((o) => o.kind === 'reg' || isLiteral(o.expr));
+    // Lines with the same text and operand values encode the same way wherever they sit (unless
+    // address-dependent): share encodings across lines (`swapgs`, `ret`, `mov rax, [gs:8]` ...).
+    let shareKey: string | undefined;
+    if (!addrDep) {
+      shareKey = `${s.prefixes.join(' ')} ${s.mnemonic} ${operandShape(s.operands)}${key}`;
+      const shared = SHARED_ENCODINGS.get(shareKey);
+      if (shared) {
+        this.encCache.set(s, { key, res: shared, fixed, defaultRel: this.defaultRel });
+        return shared;
+      }
+    }
     let res: EncodeResult;
     try {
       res = encodeInstruction({ mnemonic: s.mnemonic, prefixes: s.prefixes, operands: ops, address: Number(address), defaultRel: this.defaultRel });
@@ -538,7 +574,11 @@ class Assembly {
       // An encoder bug must not take the whole file down: report it on this line.
       res = { ok: false, message: `internal encoder error: ${err instanceof Error ? err.message : String(err)}` };
     }
-    this.encCache.set(s, { key, res });
+    this.encCache.set(s, { key, res, fixed, defaultRel: this.defaultRel });
+    if (shareKey !== undefined) {
+      if (SHARED_ENCODINGS.size > 50_000) SHARED_ENCODINGS.clear();
+      SHARED_ENCODINGS.set(shareKey, res);
+    }
     return res;
   }
 
@@ -1050,6 +1090,20 @@ class Assembly {
     for (const l of this.lines) if (l.pl.comment) comments.push(l.pl.comment);
     return { image, org, sections, symbols, lines, instructions, diagnostics, comments };
   }
+}
+
+/** Encodings shared by identical non-address-dependent instructions (a bounded memo across assemblies). */
+const SHARED_ENCODINGS = new Map<string, EncodeResult>();
+
+/** The parts of the operands that are not values: registers, size keywords, flags. */
+function operandShape(ops: Operand[]): string {
+  let k = '';
+  for (const o of ops) {
+    if (o.kind === 'reg') k += `r${o.name};`;
+    else if (o.kind === 'imm') k += `i${o.size ?? ''}${o.strict ? 's' : ''}${o.jump ?? ''};`;
+    else k += `m${o.size ?? ''}${o.segment ?? ''}${o.dispSize ?? ''}${o.nosplit ? 'n' : ''}${o.addressing ?? ''};`;
+  }
+  return k;
 }
 
 const ZERO1 = new Uint8Array(1);

@@ -98,8 +98,9 @@ function join(a: SourceRange, b: SourceRange): SourceRange {
   return { file: a.file, line: a.line, start: Math.min(a.start, b.start), end: Math.max(a.end, b.end) };
 }
 
+/** Where a missing token is reported: the token it should have followed (a visible, non-empty range). */
 function after(t: Token): SourceRange {
-  return { ...t.range, start: t.range.end, end: t.range.end };
+  return t.range;
 }
 
 function lower(t: Token | undefined): string {
