@@ -42,6 +42,9 @@ export interface MemorySnapshot {
   readonly pages: ReadonlyMap<number, { data: Uint8Array; attrs: number }>;
 }
 
+/** One all-zero page shared by every never-written page (copied on first write, like COW). */
+const ZERO_PAGE = new Uint8Array(PAGE_SIZE);
+
 export function vpnOf(addr: number): number {
   return Math.floor(addr / PAGE_SIZE);
 }
@@ -76,7 +79,8 @@ export class Memory {
       let p = this.pages.get(v);
       if (!p) {
         if (this.pages.size >= this.maxPages) throw new RangeError('guest memory limit reached');
-        p = { vpn: v, data: new Uint8Array(PAGE_SIZE), attrs, shared: false, code: null };
+        // Fresh pages share ZERO_PAGE until written, so a large mostly-unused guest costs little RSS.
+        p = { vpn: v, data: ZERO_PAGE, attrs, shared: true, code: null };
         this.pages.set(v, p);
       } else {
         p.attrs = attrs;
