@@ -168,6 +168,7 @@ const sti = (c: Core): void => {
 const hlt = (c: Core): void => {
   requireCpl0(c, 'hlt');
   c.halted = true;
+  c.attention = 1; // leave the fast loop at this boundary so run() reports 'halted'
 };
 
 /**

@@ -1,0 +1,93 @@
+; Classic bug: `sysret` without o64 is the 32-bit form: CS = STAR[63:48] = 0x18|3, a 32-bit code
+; segment, and RIP = ECX. The CPU would run the user code in compatibility mode; the emulator
+; runs 64-bit code only, so it stops and says so (exit 3).
+; run-args:
+; expect-exit: 3
+; expect-stdout:
+; expect-stderr: sysret \(32-bit form\) entered compatibility mode \(32-bit code segment CS=0x1b\)
+bits 64
+default rel
+
+%define MSR_STAR 0xC0000081
+%define MSR_LSTAR 0xC0000082
+%define MSR_FMASK 0xC0000084
+%define MSR_KERNEL_GS_BASE 0xC0000102
+
+; per-CPU data layout
+%define PCPU_KSTACK 8
+%define PCPU_USER_RSP 16
+
+section .text
+_start:
+    lea rax, [percpu]
+    mov rdx, rax
+    shr rdx, 32
+    mov ecx, MSR_KERNEL_GS_BASE
+    wrmsr
+    xor eax, eax
+    mov edx, 0x00180008         ; syscall CS=0x08 SS=0x10; sysret CS=0x28|3 SS=0x20|3
+    mov ecx, MSR_STAR
+    wrmsr
+    lea rax, [syscall_entry]
+    mov rdx, rax
+    shr rdx, 32
+    mov ecx, MSR_LSTAR
+    wrmsr
+    mov eax, 0x700              ; clear TF, IF, DF on entry
+    xor edx, edx
+    mov ecx, MSR_FMASK
+    wrmsr
+    lea rax, [kstack_top]
+    mov [percpu + PCPU_KSTACK], rax
+    lea rsp, [user_stack_top]
+    lea rcx, [user_main]
+    mov r11d, 0x202
+    sysret
+
+syscall_entry:
+    swapgs
+    mov [gs:PCPU_USER_RSP], rsp
+    mov rsp, [gs:PCPU_KSTACK]
+    push rcx
+    push r11
+    cmp eax, 60
+    je .exit
+    mov eax, edi
+    out 0xe9, al
+    pop r11
+    pop rcx
+    mov rsp, [gs:PCPU_USER_RSP]
+    swapgs
+    sysret
+.exit:
+    mov eax, edi
+    out 0xf4, al
+
+section .user_text
+user_main:
+    lea rsi, [msg]
+.loop:
+    movzx edi, byte [rsi]
+    test edi, edi
+    jz .done
+    mov eax, 1
+    push rsi
+    syscall
+    pop rsi
+    inc rsi
+    jmp .loop
+.done:
+    mov eax, 60
+    mov edi, 42
+    syscall
+
+section .user_data
+msg: db "hi from ring 3", 10, 0
+align 16
+user_stack: times 4096 db 0
+user_stack_top:
+
+section .bss
+percpu: resq 4
+kstack: resb 4096
+kstack_top:
