@@ -25,6 +25,8 @@ export interface Candidate {
   /** 32: the a32 form of an implicit-address instruction (needs 67 in 64-bit code). */
   addrSize: number;
   defaultOpSize64: boolean;
+  /** Opcode identity ignoring operand size (for `o32 cbw`). */
+  sibKey: string;
   /** op0 is r/m and op1 a reg (the "MR" direction NASM prefers for reg,reg: `mov ebx,ecx` is 89 CB). */
   mr: boolean;
 }
@@ -98,7 +100,14 @@ const NASM_NOT_64 = new Set<Code>([
 ]);
 
 /** Forms NASM has no template for (`movzx r16, r/m16`, `movsxd r32, r/m32`): not candidates. */
-const NASM_LACKS = new Set<Code>([Code.Movzx_r16_rm16, Code.Movsx_r16_rm16, Code.Movsxd_r16_rm16, Code.Movsxd_r32_rm32]);
+const NASM_LACKS = new Set<Code>([
+  Code.Movzx_r16_rm16, Code.Movsx_r16_rm16, Code.Movsxd_r16_rm16, Code.Movsxd_r32_rm32,
+  // System-segment instructions take r16/m16 only in NASM (their r32/r64 encodings are reached via r16).
+  Code.Lldt_r32m16, Code.Lldt_r64m16, Code.Ltr_r32m16, Code.Ltr_r64m16, Code.Verr_r32m16, Code.Verr_r64m16,
+  Code.Verw_r32m16, Code.Verw_r64m16, Code.Lmsw_r32m16, Code.Lmsw_r64m16,
+  Code.Tpause_r64, Code.Umwait_r64, Code.Bswap_r16, Code.Pinsrw_mm_r64m16_imm8, Code.VEX_Vpinsrw_xmm_xmm_r64m16_imm8,
+  Code.Pextrw_r64_mm_imm8, Code.Pmovmskb_r64_mm, Code.Pmovmskb_r64_xmm, Code.Pinsrb_xmm_r64m8_imm8, Code.VEX_Vpinsrb_xmm_xmm_r64m8_imm8,
+]);
 
 /** iced mnemonics NASM 2.16.01 does not know (checked by assembling each name alone). */
 const NOT_IN_NASM = new Set(
@@ -110,7 +119,7 @@ const NOT_IN_NASM = new Set(
     'undoc vbcstnebf162ps vpcmpestri64 vpcmpestrm64 vpdpwsud vpdpwsuds vpdpwusd vpdpwusds vpdpwuud vpdpwuuds ' +
     'vpermil2pd vpermil2ps vprefetch0 vprefetch1 vprefetch2 vprefetche0 vprefetche1 vprefetche2 vprefetchenta ' +
     'vprefetchnta vsha512msg1 vsha512msg2 vsha512rnds2 vsm3msg1 vsm3msg2 vsm3rnds2 vsm4key4 vsm4rnds4 wrudbg ' +
-    'xsha512 xsha512_alt xstore_alt').split(' '),
+    'xsha512 xsha512_alt xstore_alt pmulhrw vmgexit').split(' '),
 );
 
 function ccAliases(): Record<string, string[]> {
@@ -176,6 +185,14 @@ export function registerInfo(name: string): RegInfo | undefined {
   return regs.get(name);
 }
 
+const siblings = new Map<string, Candidate[]>();
+
+/** The operand-less legacy form with the same opcode at another operand size (CBW -> CWDE/CDQE). */
+export function sizeSibling(c: Candidate, opSize: number): Candidate | undefined {
+  if (!table) table = buildTable();
+  return siblings.get(c.sibKey)?.find((x) => x.opSize === opSize);
+}
+
 function buildTable(): Map<string, Candidate[]> {
   const byIced = new Map<string, Candidate[]>();
   const codeNames = Object.keys(Code).filter((k) => Number.isNaN(Number(k)));
@@ -224,8 +241,14 @@ function buildTable(): Map<string, Candidate[]> {
       const cand: Candidate = {
         code, name, ops, icedToNasm, icedOps, opSize: info.operandSize, memSize, encoding: enc, mandatory, est,
         mode64: info.mode64 && !NASM_NOT_64.has(code), addrSize: info.addressSize, defaultOpSize64: info.defaultOpSize64,
+        sibKey: `${tbl}:${info.opCode}:${mandatory}:${icedOps.length}`,
         mr: ops.length >= 2 && RM_KINDS.has(ops[0]) && !RM_KINDS.has(ops[1]) && MODRM_KINDS.has(ops[1]),
       };
+      if (enc === EncodingKind.Legacy && ops.length === 0 && info.mode64) {
+        let sl = siblings.get(cand.sibKey);
+        if (!sl) siblings.set(cand.sibKey, (sl = []));
+        sl.push(cand);
+      }
       const key = RENAMES[mnem] ?? mnem;
       let list = byIced.get(key);
       if (!list) byIced.set(key, (list = []));

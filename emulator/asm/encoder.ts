@@ -5,7 +5,7 @@
 
 import { Code, Encoder, Instruction, MandatoryPrefix, OpCodeOperandKind as K, OpKind, Register } from 'iced-x86';
 import type { EncodeRequest, EncodeResult, EncOperand } from './encoder-types';
-import { candidatesFor, NEEDS_VEX_PREFIX, registerInfo, RM_KINDS, type Candidate, type RegInfo } from './encoder-table';
+import { candidatesFor, sizeSibling, NEEDS_VEX_PREFIX, registerInfo, RM_KINDS, type Candidate, type RegInfo } from './encoder-table';
 import type { SizeKeyword } from './types';
 
 export type { EncodeRequest, EncodeResult, EncOperand } from './encoder-types';
@@ -67,15 +67,16 @@ const MEM_NO_SIZE = codeSet(
   'Sgdt_m1664 Sidt_m1664 Lgdt_m1664 Lidt_m1664 Prefetch_m8 Prefetchw_m8 Cldemote_m8 Punpcklbw_mm_mmm32 Punpcklwd_mm_mmm32 ' +
   'Punpckldq_mm_mmm32 Pshufw_mm_mmm64_imm8 Pshufd_xmm_xmmm128_imm8 Pshufhw_xmm_xmmm128_imm8 Pshuflw_xmm_xmmm128_imm8 Clwb_m8 ' +
   'Clflush_m8 Clflushopt_m8 Lss_r16_m1616 Lss_r32_m1632 Lss_r64_m1664 Lfs_r16_m1616 Lfs_r32_m1632 Lfs_r64_m1664 Lgs_r16_m1616 ' +
-  'Lgs_r32_m1632 Lgs_r64_m1664 Vmptrld_m64 Vmclear_m64 Vmxon_m64 Vmptrst_m64 Pmuludq_mm_mmm64 Psubq_mm_mmm64 Palignr_xmm_xmmm128_imm8',
+  'Lgs_r32_m1632 Lgs_r64_m1664 Vmptrld_m64 Vmclear_m64 Vmxon_m64 Vmptrst_m64 Pmuludq_mm_mmm64 Psubq_mm_mmm64 Palignr_xmm_xmmm128_imm8 ' +
+  'Cmpsd_xmm_xmmm64_imm8 VEX_Vcmpss_xmm_xmm_xmmm32_imm8',
 );
-const MEM_NO_SIZE_MNEMONICS = new Set(['bndmov', 'bndcl', 'bndcu', 'bndcn', 'bndmk']);
+const MEM_NO_SIZE_MNEMONICS = new Set(['prefetch', 'prefetchw', 'bndmov', 'bndcl', 'bndcu', 'bndcn', 'bndmk']);
 const IMM_NO_SIZE = codeSet(
-  'Enterq_imm16_imm8 Pshufw_mm_mmm64_imm8 Pshufd_xmm_xmmm128_imm8 Pshufhw_xmm_xmmm128_imm8 Pshuflw_xmm_xmmm128_imm8 Psrlw_mm_imm8 ' +
+  'Enterq_imm16_imm8 Enterw_imm16_imm8 Pshufw_mm_mmm64_imm8 Pshufd_xmm_xmmm128_imm8 Pshufhw_xmm_xmmm128_imm8 Pshuflw_xmm_xmmm128_imm8 Psrlw_mm_imm8 ' +
   'Psraw_mm_imm8 Psllw_mm_imm8 Psrld_mm_imm8 Psrad_mm_imm8 Pslld_mm_imm8 Psrlq_mm_imm8 Psllq_mm_imm8 Extrq_xmm_imm8_imm8 ' +
   'Insertq_xmm_xmm_imm8_imm8 Shld_rm16_r16_imm8 Shld_rm32_r32_imm8 Shld_rm64_r64_imm8 Shrd_rm16_r16_imm8 Shrd_rm32_r32_imm8 ' +
   'Shrd_rm64_r64_imm8 Pinsrw_mm_r32m16_imm8 Pinsrw_xmm_r32m16_imm8 Pinsrw_xmm_r64m16_imm8 Pextrw_r32_mm_imm8 Pextrw_r64_mm_imm8 ' +
-  'Palignr_mm_mmm64_imm8 Palignr_xmm_xmmm128_imm8',
+  'Palignr_mm_mmm64_imm8 Palignr_xmm_xmmm128_imm8 Pextrw_r32_xmm_imm8 Pextrw_r64_xmm_imm8',
 );
 
 function codeSet(names: string): Set<Code> {
@@ -203,6 +204,11 @@ function encode(req: EncodeRequest): EncodeResult {
 
   // o16/o32/o64 choose among size variants of operand-less forms (`o64 sysret`, `o16 pushf`).
   let rawOsize = 0;
+  if (pre.osize > 16 && ops.length === 0 && live.length > 0 && live[0].cand.opSize === 16 && !live.some((m) => m.cand.opSize === pre.osize)) {
+    // `o32 cbw` is CWDE, `o64 cbw` CDQE: the same opcode at the requested operand size.
+    const sib = live.length ? sizeSibling(live[0].cand, pre.osize) : undefined;
+    if (sib) live = [{ cand: sib, order: [], overflow: false, swapped: false }];
+  }
   if (pre.osize) {
     const sized = live.filter((m) => m.cand.opSize === pre.osize);
     if (sized.length) live = sized;
@@ -386,6 +392,7 @@ function matchOperand(c: Candidate, i: number, op: Op, mnemonic: string, unsized
     case K.imm32sex64:
       if (s.jump) return 'kind';
       if (sz && sz !== 'qword' && !(sz === 'dword' && DWORD_OK_64.has(c.code) && !unsizedMem)) return 'size';
+      if (sz === 'qword' && unsizedMem) return 'size'; // NASM: a qword immediate does not size `[mem]`
       // A label never shrinks to a sign-extended imm32 when a full imm64 form exists (`mov rax, lab`).
       if (s.hasSymbol) return 'overflow';
       return known && (v < -(1n << 31n) || v >= 1n << 31n) ? 'overflow' : 'ok';
@@ -400,6 +407,7 @@ function matchOperand(c: Candidate, i: number, op: Op, mnemonic: string, unsized
       // `add [rax], byte 1`: with no other size given, the immediate's size is the operation size.
       if (sz === 'byte') return unsizedMem ? 'size' : known && (v < -128n || v > 127n) ? 'overflow' : 'ok';
       if (sz && sz !== OPSIZE_KEYWORD[opBits] && !(sz === 'dword' && DWORD_OK_64.has(c.code) && !unsizedMem)) return 'size';
+      if (sz === 'qword' && unsizedMem) return 'size';
       if (s.strict && sz) return 'kind'; // `strict dword`: the full-width field
       if (s.hasSymbol) return 'kind';
       if (!known) return 'ok';
@@ -418,7 +426,8 @@ function checkEffectiveAddress(op: Op): string | undefined {
   const m = op.src as Extract<EncOperand, { kind: 'mem' }>;
   const b = op.base;
   const x = op.index;
-  if (b && b.cls !== 'r64' && b.cls !== 'r32' && b.cls !== 'ip') return 'invalid effective address';
+  // NASM 2.16 has no `[rip]` register syntax (RIP-relative is `[rel x]`).
+  if (b && b.cls !== 'r64' && b.cls !== 'r32') return 'invalid effective address';
   if (x && x.cls !== 'r64' && x.cls !== 'r32' && x.cls !== 'xmm' && x.cls !== 'ymm') return 'invalid effective address';
   if (b && x && (b.cls === 'r64' || b.cls === 'r32') && (x.cls === 'r64' || x.cls === 'r32') && b.cls !== x.cls) return 'impossible combination of address sizes';
   if (x && x.num === 4 && (x.cls === 'r64' || x.cls === 'r32') && (m.scale !== 1 || (b && b.num === 4 && b.cls === x.cls))) return 'invalid 64-bit effective address';
