@@ -89,7 +89,8 @@ export class SmacroTable {
     for (let round = 0; round < 32; round++) {
       const pasted = pasteExplicit(out.tokens);
       if (pasted === undefined) break;
-      if (!out.expanded || !this.needsWork(pasted)) return pasted;
+      // A pasted name may itself be a macro (`a %+ b` with `%define ab 3`): scan again.
+      if (!this.needsWork(pasted)) return pasted;
       out = this.rescan(pasted, hooks);
     }
     return out.tokens;

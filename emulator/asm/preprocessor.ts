@@ -67,6 +67,10 @@ interface MMacro {
   defaults: Token[][];
   body: RawLine[];
   range: SourceRange;
+  /** Defined with %rmacro: may call itself. Plain macros are not expanded inside themselves. */
+  recursive: boolean;
+  /** Expansions of this macro currently open. */
+  active: number;
 }
 
 // Conditional states, after NASM's: TRUE emits; FALSE still looks for a true %elif/%else;
@@ -97,6 +101,8 @@ interface MacroSource extends SourceBase {
   params: Token[][];
   id: number;
   invoked: string;
+  /** The label written before the call (`%00`). */
+  label?: Token;
   callRange: SourceRange;
 }
 interface RepSource extends SourceBase {
@@ -245,7 +251,10 @@ class Preprocessor {
     this.cur = src;
     if (this.defining && this.defining.src === src) this.endOfSourceWhileDefining();
     for (const c of src.conds) this.error(c.range, 'unterminated %if: no matching %endif');
-    if (src.kind === 'macro') this.macroDepth--;
+    if (src.kind === 'macro') {
+      this.macroDepth--;
+      src.mac.active--;
+    }
     if (src.kind === 'rep' && src.remaining > 0 && !this.aborted) {
       // Next iteration of the %rep body.
       src.remaining--;
@@ -490,7 +499,7 @@ class Preprocessor {
       }
       return [mkTok('ident', m[1] === '-' ? invertCc(cc) : cc, p[0]!.range)];
     }
-    if (m[2] === '00') return [];
+    if (m[2] === '00') return mac.label ? [mac.label] : [];
     if (k === 0) return [mkTok('number', String(n), t.range)];
     return k <= n ? mac.params[k - 1]! : [];
   }
@@ -526,7 +535,7 @@ class Preprocessor {
   private findMacro(name: string): MMacro[] | undefined {
     const list = this.mmacros.get(name.toLowerCase());
     if (!list) return undefined;
-    const fit = list.filter((m) => m.caseless || m.name === name);
+    const fit = list.filter((m) => (m.caseless || m.name === name) && (m.active === 0 || m.recursive));
     return fit.length > 0 ? fit : undefined;
   }
 
@@ -564,13 +573,20 @@ class Preprocessor {
     if (argToks.length === 0) params = [];
     else if (mac.greedy && given > mac.max) params = splitGreedy(argToks, mac.max);
     else params = splitArgs(argToks, 0, argToks.length, false);
+    if (params.length > 0 && params[params.length - 1]!.length === 0 && argToks.length > 0) {
+      // nasm 2.16 matches first, then drops one trailing empty parameter (`m a,`).
+      this.warning(argToks[argToks.length - 1]!.range, `dropping trailing empty parameter in call to multi-line macro \`${mac.name}\``);
+      params.pop();
+    }
     for (let j = params.length; j < mac.max && j - mac.min < mac.defaults.length; j++) {
       if (j >= mac.min) params.push(mac.defaults[j - mac.min]!);
     }
-    if (label.length > 0) this.emit(label, { ...raw, comment: undefined }, src);
+    // A macro that uses %00 takes the label itself; otherwise it goes on a line of its own.
+    if (label.length > 0 && !usesLabelParam(mac)) this.emit(label, { ...raw, comment: undefined }, src);
     const callRange = spanOf(tokens.slice(at), raw.range);
     const frame: ExpansionFrame = { kind: 'macro', name: mac.name, callSite: callRange };
     this.macroDepth++;
+    mac.active++;
     this.stack.push({
       kind: 'macro',
       mac,
@@ -579,6 +595,7 @@ class Preprocessor {
       params,
       id: ++this.uniq,
       invoked: nameTok.text,
+      label: label[0],
       callRange,
       frames: [...src.frames, frame],
       conds: [],
@@ -697,7 +714,7 @@ class Preprocessor {
       case '%imacro':
       case '%rmacro':
       case '%irmacro':
-        return this.macroDirective(dir, args, name.startsWith('%i'), src);
+        return this.macroDirective(dir, args, name.startsWith('%i'), name.includes('rmacro'), src);
       case '%endmacro':
       case '%endm':
         return this.error(dir.range, `\`${dir.text}\`: not defining a macro`);
@@ -782,7 +799,10 @@ class Preprocessor {
       if (s.kind === kind) {
         while (this.stack.length > i) {
           const top = this.stack.pop()!;
-          if (top.kind === 'macro') this.macroDepth--;
+          if (top.kind === 'macro') {
+            this.macroDepth--;
+            top.mac.active--;
+          }
         }
         return;
       }
@@ -1017,16 +1037,17 @@ class Preprocessor {
     if (Number.isFinite(max) && defaults.length > max - min) {
       this.warning(args[i]!.range, `too many default macro parameters (${defaults.length} for ${max - min} optional)`);
     }
-    return { name: n.text, caseless, min, max, greedy, nolist, defaults, body: [], range: n.range };
+    return { name: n.text, caseless, min, max, greedy, nolist, defaults, body: [], range: n.range, recursive: false, active: 0 };
   }
 
-  private macroDirective(dir: Token, args: Token[], caseless: boolean, src: Source): void {
+  private macroDirective(dir: Token, args: Token[], caseless: boolean, recursive: boolean, src: Source): void {
     const mac = this.macroSpec(dir, args, caseless, true);
+    if (mac) mac.recursive = recursive;
     if (!mac) {
       // Still swallow the body so it is not assembled as code.
       this.defining = {
         kind: 'macro',
-        mac: { name: '?', caseless, min: 0, max: 0, greedy: false, nolist: false, defaults: [], body: [], range: dir.range },
+        mac: { name: '?', caseless, min: 0, max: 0, greedy: false, nolist: false, defaults: [], body: [], range: dir.range, recursive: false, active: 0 },
         nest: 0,
         src,
         discard: true,
@@ -1271,6 +1292,16 @@ function countNewlines(text: string, upto: number): number {
   return n;
 }
 
+const labelParamCache = new WeakMap<object, boolean>();
+function usesLabelParam(m: MMacro): boolean {
+  let v = labelParamCache.get(m);
+  if (v === undefined) {
+    v = m.body.some((l) => l.tokens.some((t) => t.kind === 'param' && (t.text === '%00' || t.text === '%{00}')));
+    labelParamCache.set(m, v);
+  }
+  return v;
+}
+
 function pastable(t: Token): boolean {
   return t.kind === 'ident' || t.kind === 'number';
 }
@@ -1281,21 +1312,20 @@ function numberTokens(v: bigint, range: SourceRange): Token[] {
 }
 
 function splitGreedy(toks: Token[], max: number): Token[][] {
-  const parts = splitArgs(toks, 0, toks.length, false);
-  if (parts.length <= max) return parts;
-  // Re-split keeping everything from the max-th argument on, commas included.
+  // Everything from the max-th argument on (commas included) is the last parameter.
+  if (max <= 1) return [toks];
   let seen = 0;
   let depth = 0;
   for (let i = 0; i < toks.length; i++) {
     const t = toks[i]!;
-    if (t.kind === 'op' && t.text === '{') depth++;
-    else if (t.kind === 'op' && t.text === '}') depth--;
-    else if (t.kind === 'op' && t.text === ',' && depth === 0) {
-      seen++;
-      if (seen === max - 1) return [...(max > 1 ? splitArgs(toks, 0, i, false) : []), toks.slice(i + 1)];
+    if (t.kind !== 'op') continue;
+    if (t.text === '{') depth++;
+    else if (t.text === '}') depth--;
+    else if (t.text === ',' && depth === 0 && ++seen === max - 1) {
+      return [...splitArgs(toks, 0, i, false), toks.slice(i + 1)];
     }
   }
-  return parts;
+  return splitArgs(toks, 0, toks.length, false);
 }
 
 function sameTokens(a: Token[], b: Token[], caseless: boolean): boolean {

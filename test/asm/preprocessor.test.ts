@@ -351,8 +351,13 @@ describe('error recovery and limits', () => {
     expect(r.diagnostics.map((d) => d.range.line)).toEqual([0, 1, 2, 3, 4]);
   });
 
-  it('stops infinite macro recursion at the depth limit with one error', () => {
-    const r = pp(lines('%macro forever 0', 'forever', '%endmacro', 'forever', 'db 1'));
+  it('does not expand a plain %macro inside itself (nasm -E checked)', () => {
+    const r = pp(lines('%macro deep 1', '%if %1 > 0', 'db %1', 'deep %1 - 1', '%endif', '%endmacro', 'deep 3'));
+    expect(r.text).toEqual(['db 3', 'deep 3 - 1']);
+  });
+
+  it('stops infinite %rmacro recursion at the depth limit with one error', () => {
+    const r = pp(lines('%rmacro forever 0', 'forever', '%endmacro', 'forever', 'db 1'));
     expect(r.text).toEqual(['db 1']);
     expect(errors(r.diagnostics)).toHaveLength(1);
     expect(r.diagnostics[0]!.message).toContain('1000');
