@@ -111,17 +111,19 @@ timer_entry:
 .from_kernel:
     lfence                                  ; no gs: access runs ahead of the test (lesson 4)
     push rax
+    push rbx
+    mov rbx, [gs:percpu.ticks]              ; this CPU's tick count
+    inc rbx
+    mov [gs:percpu.ticks], rbx
     mov al, 'K'
-    test byte [rsp + 16], 3                 ; (one push since entry: CS is now at rsp+16)
+    test byte [rsp + 24], 3                 ; (two pushes since entry: CS is now at rsp+24)
     jz .print
     mov al, 'U'
 .print:
     out 0xE9, al
-    mov rax, [gs:percpu.ticks]
-    inc rax
-    mov [gs:percpu.ticks], rax
-    cmp rax, TOTAL_TICKS
+    cmp rbx, TOTAL_TICKS
     jae .done
+    pop rbx
     pop rax
     test byte [rsp + 8], 3                  ; going back to user mode?
     jz .return

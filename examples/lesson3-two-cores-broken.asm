@@ -6,7 +6,7 @@
 ; Expected: with --cpus 2 --quantum 50 the run ends with exit code 1 (a user program found the
 ; other core's marker on its stack); with --cpus 1, or a quantum long enough that the cores never
 ; overlap inside the entry, it passes, which is why this bug survives testing. Lint warns
-; user-rsp-in-global at the save and at the restore.
+; user-rsp-in-global at the save.
 ; The text below is the correct lesson's.
 ;
 ; With one core, "the" saved user RSP can live in any variable. With two, both cores can be inside

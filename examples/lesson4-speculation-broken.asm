@@ -117,17 +117,19 @@ timer_entry:
     swapgs                                  ; from ring 3: gs.base = kernel per-CPU block
 .from_kernel:                               ; BUG: no lfence on either side of the branch
     push rax
+    push rbx
+    mov rbx, [gs:percpu.ticks]              ; this CPU's tick count
+    inc rbx
+    mov [gs:percpu.ticks], rbx
     mov al, 'K'
-    test byte [rsp + 16], 3                 ; (one push since entry: CS is now at rsp+16)
+    test byte [rsp + 24], 3                 ; (two pushes since entry: CS is now at rsp+24)
     jz .print
     mov al, 'U'
 .print:
     out 0xE9, al
-    mov rax, [gs:percpu.ticks]
-    inc rax
-    mov [gs:percpu.ticks], rax
-    cmp rax, TOTAL_TICKS
+    cmp rbx, TOTAL_TICKS
     jae .done
+    pop rbx
     pop rax
     test byte [rsp + 8], 3                  ; going back to user mode?
     jz .return
