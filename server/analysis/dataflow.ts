@@ -129,6 +129,12 @@ export function entryFacts(entryIndex: number, e: EntryInfo, opts: WalkOptions):
 
 /** Applies the non-branch effects of one instruction to a fact. */
 export function transfer(p: Program, L: LInsn, f: Fact, entries: readonly EntryInfo[]): Fact {
+  if (L.neutral) {
+    const w0 = L.regsWritten;
+    const touches =
+      (f.csReg && w0.has(f.csReg)) || (f.probe && w0.has('rdx')) || (f.saved.startsWith('reg:') && w0.has(f.saved.slice(4)));
+    if (!touches) return f;
+  }
   const c: Partial<FactInit> = {};
   let gs = f.gs;
   let csOff = f.csOff;
@@ -293,7 +299,25 @@ export function walk(p: Program, entries: readonly (EntryInfo & { insn: number }
   const stateIn: (Map<string, Fact> | undefined)[] = new Array(n);
   const order: number[] = [];
   const branchesAroundSwapgs = new Set<number>();
-  const visited = new Set<string>();
+  // Visited (context, fact) pairs per instruction; facts are interned to small numbers.
+  const visited: (Set<number> | undefined)[] = new Array(n);
+  const factIds = new Map<string, number>();
+  const idOf = (f: Fact): number => {
+    let id = factIds.get(f.key);
+    if (id === undefined) {
+      id = factIds.size;
+      factIds.set(f.key, id);
+    }
+    return id;
+  };
+  const seen = (ctx: number, i: number, f: Fact): boolean => {
+    const code = ctx * 4_194_304 + idOf(f);
+    let set = visited[i];
+    if (!set) visited[i] = set = new Set();
+    if (set.has(code)) return true;
+    set.add(code);
+    return false;
+  };
   // Contexts: 0..entries-1 are roots; others are callee contexts.
   interface Ctx {
     root: boolean;
@@ -306,8 +330,6 @@ export function walk(p: Program, entries: readonly (EntryInfo & { insn: number }
   let truncated = false;
   let steps = 0;
   const push = (ctx: number, i: number, f: Fact) => {
-    const vk = `${ctx}#${i}#${f.key}`;
-    if (visited.has(vk)) return;
     let at = stateIn[i];
     if (!at) {
       at = new Map();
@@ -317,11 +339,9 @@ export function walk(p: Program, entries: readonly (EntryInfo & { insn: number }
     if (!at.has(f.key) && at.size >= MAX_FACTS_PER_INSN && f.flags) {
       // Too many path variants here: forget flag-register constants (bounded state).
       f = update(f, { flags: '' });
-      const vk2 = `${ctx}#${i}#${f.key}`;
-      if (visited.has(vk2)) return;
-      visited.add(vk2);
-    } else visited.add(vk);
-    at.set(f.key, f);
+    }
+    if (seen(ctx, i, f)) return;
+    if (!at.has(f.key)) at.set(f.key, f);
     work.push({ ctx, i, f });
   };
   entries.forEach((e, k) => {
@@ -329,10 +349,7 @@ export function walk(p: Program, entries: readonly (EntryInfo & { insn: number }
     for (const f of entryFacts(k, e, opts)) push(k, e.insn, f);
   });
   const returnTo = (caller: { ctx: number; ret: number }, exit: Fact) => push(caller.ctx, caller.ret, exit);
-  const nextIndex = (i: number): number | undefined => {
-    const L = p.insns[i]!;
-    return i + 1 < n && p.insns[i + 1]!.address === L.next ? i + 1 : p.byAddress.get(L.next);
-  };
+  const nextIndex = (i: number): number | undefined => (p.nextOf[i]! >= 0 ? p.nextOf[i]! : undefined);
   while (work.length) {
     if (++steps > MAX_WORK) {
       truncated = true;

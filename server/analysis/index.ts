@@ -40,7 +40,13 @@ function analyzeUnsafe(program: AssembledProgram, options: AnalysisOptions): Ana
   const { entries, notEntries } = findEntries(p, options.extraEntries ?? []);
   const fmaskMasksIf = p.consts.msrWrites.some((w) => w.ecx === MSR_FMASK && ((w.value ?? w.low ?? w.ones) & RFLAGS_IF) !== 0n);
   const result = walk(p, entries, { fmaskMasksIf });
-  const facts = (i: number): Fact[] => (result.stateIn[i] ? [...result.stateIn[i]!.values()] : []);
+  const NONE: Fact[] = [];
+  const factArrays: (Fact[] | undefined)[] = new Array(p.insns.length);
+  const facts = (i: number): Fact[] => {
+    const m = result.stateIn[i];
+    if (!m) return NONE;
+    return (factArrays[i] ??= [...m.values()]);
+  };
   const ctx: RuleContext = { p, entries, walk: result, facts };
 
   const sup = collectSuppressions(program.comments);
@@ -61,9 +67,8 @@ function analyzeUnsafe(program: AssembledProgram, options: AnalysisOptions): Ana
     if (rule.check) {
       for (let i = 0; i < p.insns.length; i++) {
         const L = p.insns[i]!;
-        if (L.invalid) continue;
-        const fs = facts(i);
-        for (const f of rule.check(L, fs, ctx)) emit(rule.id, f);
+        if (L.invalid || L.effects.length === 0) continue; // every rule keys on an effect
+        for (const f of rule.check(L, facts(i), ctx)) emit(rule.id, f);
       }
     }
   }

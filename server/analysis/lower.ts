@@ -77,7 +77,18 @@ export interface LInsn {
   regsWritten: Set<Gpr>;
   privileged: boolean;
   invalid: boolean;
+  /**
+   * No effect that changes a path fact by itself (only the registers it writes may matter):
+   * lets the walk skip rebuilding facts for most instructions.
+   */
+  neutral: boolean;
 }
+
+const STATE_EFFECTS: ReadonlySet<Effect['kind']> = new Set([
+  'swapgs', 'lfence', 'rsp-adjust', 'rsp-save', 'rsp-write', 'slot-load', 'interrupt-flag', 'fsgsbase', 'wrmsr', 'rdmsr',
+]);
+/** Registers whose constants the walk tracks (kept in sync with policy FLAG_REGISTERS). */
+const TRACKED = ['rbx', 'r12', 'r13', 'r14', 'r15'];
 
 const GPR_NAMES: Record<string, Gpr> = {};
 (() => {
@@ -143,32 +154,62 @@ function locKind(m: MemRef): 'gs' | 'abs' | 'stack' | 'other' {
   return 'other';
 }
 
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+function hexOf(bytes: Uint8Array): string {
+  let h = '';
+  for (let k = 0; k < bytes.length; k++) h += HEX[bytes[k]!];
+  return h;
+}
+
 /**
- * Decodes every instruction with one reusable decoder over a buffer of all instruction bytes,
- * and lowers it. WASM handles are freed before returning.
+ * Lowered forms memoised by instruction bytes (by bytes@address for branches and RIP-relative
+ * operands, whose lowering holds absolute addresses). Re-linting after an edit then decodes only
+ * the instructions that changed; entries are immutable and shared. Bounded: cleared when full.
+ */
+const CACHE = new Map<string, LInsn>();
+const ADDRESS_DEPENDENT = new Set<string>();
+const CACHE_LIMIT = 200_000;
+
+/**
+ * Decodes every instruction not in the cache with one reusable decoder over a buffer of their
+ * bytes, and lowers it. WASM handles are freed before returning.
  */
 export function lowerProgram(records: readonly InstructionRecord[]): LInsn[] {
-  let total = 0;
-  for (const r of records) total += r.bytes.length;
-  const buf = new Uint8Array(total + 16);
-  const offsets: number[] = [];
-  let o = 0;
-  for (const r of records) {
-    offsets.push(o);
-    buf.set(r.bytes, o);
-    o += r.bytes.length;
+  if (CACHE.size > CACHE_LIMIT) {
+    CACHE.clear();
+    ADDRESS_DEPENDENT.clear();
   }
+  const out: LInsn[] = new Array(records.length);
+  const misses: { i: number; hex: string; offset: number }[] = [];
+  let total = 0;
+  for (let i = 0; i < records.length; i++) {
+    const rec = records[i]!;
+    const hex = hexOf(rec.bytes);
+    const hit = CACHE.get(ADDRESS_DEPENDENT.has(hex) ? `${hex}@${rec.address}` : hex);
+    if (hit) {
+      out[i] = hit.index === i && hit.address === rec.address ? hit : { ...hit, index: i, address: rec.address, next: rec.address + rec.bytes.length };
+    } else {
+      misses.push({ i, hex, offset: total });
+      total += rec.bytes.length;
+    }
+  }
+  if (!misses.length) return out;
+  const buf = new Uint8Array(total + 16);
+  for (const m of misses) buf.set(records[m.i]!.bytes, m.offset);
   const decoder = new Decoder(64, buf, DecoderOptions.None);
   const ins = new iced.Instruction();
   const factory = new InstructionInfoFactory();
-  const out: LInsn[] = [];
   try {
-    for (let i = 0; i < records.length; i++) {
-      const rec = records[i]!;
-      decoder.position = offsets[i]!;
+    for (const m of misses) {
+      const rec = records[m.i]!;
+      decoder.position = m.offset;
       decoder.ip = BigInt(rec.address);
       decoder.decodeOut(ins);
-      out.push(lowerOne(i, rec, ins, factory));
+      const L = lowerOne(m.i, rec, ins, factory);
+      const dependent = L.target !== undefined || (!L.invalid && ins.isIpRelMemoryOperand);
+      if (dependent) ADDRESS_DEPENDENT.add(m.hex);
+      CACHE.set(dependent ? `${m.hex}@${rec.address}` : m.hex, L);
+      out[m.i] = L;
     }
   } finally {
     ins.free();
@@ -193,6 +234,7 @@ function lowerOne(index: number, rec: InstructionRecord, ins: iced.Instruction, 
     regsWritten: new Set(),
     privileged: false,
     invalid: true,
+    neutral: true,
   };
   if (rec.bytes.length === 0 || ins.isInvalid || ins.length !== rec.bytes.length) {
     // Data emitted in a code section, or bytes iced cannot decode: no effects, falls through.
@@ -293,6 +335,12 @@ function lowerOne(index: number, rec: InstructionRecord, ins: iced.Instruction, 
   // treat it as the end of the path.
   if (mn === Mnemonic.Hlt) L.flow = 'stop';
   lowerEffects(L, ins, rspMemory);
+  L.neutral =
+    !L.effects.some((e) => STATE_EFFECTS.has(e.kind)) &&
+    !TRACKED.some((r) => L.regsWritten.has(r)) &&
+    L.flow !== 'call' &&
+    L.flow !== 'icall' &&
+    L.mnemonic !== 'syscall';
   return L;
 }
 

@@ -22,6 +22,10 @@ export interface Program {
   addressTaken: Map<number, SourceRange>;
   /** Indirect call/jump instruction index -> possible targets (instruction indexes). */
   indirect: Map<number, number[]>;
+  /** Intra-procedural successors per instruction (calls fall through), computed once. */
+  succ: number[][];
+  /** Fall-through instruction index, -1 when the next address holds no instruction. */
+  nextOf: Int32Array;
   /** Sections by name. */
   userSection: (name: string) => boolean;
   hasExterns: boolean;
@@ -113,10 +117,36 @@ export function buildProgram(source: AssembledProgram): Program {
     }
     if (targets.length) indirect.set(L.index, [...new Set(targets)]);
   }
+  const nextOf = new Int32Array(insns.length).fill(-1);
+  for (let i = 0; i < insns.length; i++) {
+    const L = insns[i]!;
+    const nx = i + 1 < insns.length && insns[i + 1]!.address === L.next ? i + 1 : byAddress.get(L.next);
+    if (nx !== undefined) nextOf[i] = nx;
+  }
+  const succ: number[][] = insns.map((L, i) => {
+    const nx = nextOf[i]!;
+    const tgt = L.target !== undefined ? byAddress.get(L.target) : undefined;
+    switch (L.flow) {
+      case 'next':
+      case 'call':
+      case 'icall':
+        return nx >= 0 ? [nx] : [];
+      case 'cond':
+        return [...(nx >= 0 ? [nx] : []), ...(tgt !== undefined ? [tgt] : [])];
+      case 'jump':
+        return tgt !== undefined ? [tgt] : [];
+      case 'ijump':
+        return indirect.get(i) ?? [];
+      default:
+        return [];
+    }
+  });
   return {
     source,
     records,
     insns,
+    succ,
+    nextOf,
     byAddress,
     labelAt,
     labelsAt,
@@ -132,38 +162,14 @@ export function buildProgram(source: AssembledProgram): Program {
 }
 
 /** Intra-procedural successors (calls fall through; the callee is not entered). */
-export function localSuccessors(p: Program, i: number): number[] {
-  const L = p.insns[i]!;
-  const out: number[] = [];
-  const nextI = i + 1 < p.insns.length && p.insns[i + 1]!.address === L.next ? i + 1 : p.byAddress.get(L.next);
-  const tgt = L.target !== undefined ? p.byAddress.get(L.target) : undefined;
-  switch (L.flow) {
-    case 'next':
-    case 'call':
-    case 'icall':
-      if (nextI !== undefined) out.push(nextI);
-      break;
-    case 'cond':
-      if (nextI !== undefined) out.push(nextI);
-      if (tgt !== undefined) out.push(tgt);
-      break;
-    case 'jump':
-      if (tgt !== undefined) out.push(tgt);
-      break;
-    case 'ijump':
-      out.push(...(p.indirect.get(i) ?? []));
-      break;
-    default:
-      break;
-  }
-  return out;
+export function localSuccessors(p: Program, i: number): readonly number[] {
+  return p.succ[i] ?? [];
 }
 
 /** Instructions from which an instruction satisfying `pred` is reachable (reverse BFS, iterative). */
 export function reachesAny(p: Program, pred: (L: LInsn) => boolean): Uint8Array {
   const n = p.insns.length;
-  const preds: number[][] = Array.from({ length: n }, () => []);
-  for (let i = 0; i < n; i++) for (const s of localSuccessors(p, i)) preds[s]!.push(i);
+  const preds = predecessors(p);
   const mark = new Uint8Array(n);
   const work: number[] = [];
   for (let i = 0; i < n; i++) if (pred(p.insns[i]!)) {
@@ -172,10 +178,31 @@ export function reachesAny(p: Program, pred: (L: LInsn) => boolean): Uint8Array 
   }
   while (work.length) {
     const i = work.pop()!;
-    for (const q of preds[i]!) if (!mark[q]) {
+    for (let k = preds.start[i]!; k < preds.start[i + 1]!; k++) {
+      const q = preds.list[k]!;
+      if (mark[q]) continue;
       mark[q] = 1;
       work.push(q);
     }
   }
   return mark;
+}
+
+const predCache = new WeakMap<Program, { start: Int32Array; list: Int32Array }>();
+
+/** Predecessor lists in compressed form (start offsets + one flat list), computed once per program. */
+function predecessors(p: Program): { start: Int32Array; list: Int32Array } {
+  const hit = predCache.get(p);
+  if (hit) return hit;
+  const n = p.insns.length;
+  const count = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) for (const s of p.succ[i]!) count[s + 1]!++;
+  for (let i = 0; i < n; i++) count[i + 1]! += count[i]!;
+  const start = count.slice();
+  const fill = count.slice();
+  const list = new Int32Array(start[n]!);
+  for (let i = 0; i < n; i++) for (const s of p.succ[i]!) list[fill[s]!++] = i;
+  const r = { start, list };
+  predCache.set(p, r);
+  return r;
 }

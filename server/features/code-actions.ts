@@ -70,6 +70,13 @@ function targetLine(model: DocumentModel, ins: InstructionRecord): number | unde
   return sym && sym.range.file === model.file ? sym.range.line : undefined;
 }
 
+/** Column just after `label:` at the start of `line`, when the line starts with one. */
+function labelOnLine(model: DocumentModel, line: number): number | undefined {
+  const t = model.index.tokens[line];
+  if (t?.[0]?.kind === 'ident' && t[1]?.kind === 'op' && t[1].text === ':') return t[1].range.end;
+  return undefined;
+}
+
 function cplBranchLine(model: DocumentModel, diag: LspDiagnostic): number | undefined {
   const candidates = [
     ...(diag.relatedInformation ?? []).filter((r) => /branch|test|cpl/i.test(r.message)).map((r) => r.location.range.start.line),
@@ -86,7 +93,15 @@ function lfenceFix(model: DocumentModel, diag: LspDiagnostic): CodeAction | unde
   const edits = [insertLineAfter(model, line, 'lfence')];
   const target = targetLine(model, branch);
   // Both paths out of the branch need the fence (Linux FENCE_SWAPGS_USER_ENTRY / _KERNEL_ENTRY).
-  if (target !== undefined && target !== line) edits.push(insertLineAfter(model, target, 'lfence'));
+  if (target !== undefined && target !== line) {
+    const sym = labelOnLine(model, target);
+    if (ownInstructions(model, target).length === 0 || !sym) edits.push(insertLineAfter(model, target, 'lfence'));
+    else {
+      // `.x: insn` on one line: the fence goes between the label and its instruction.
+      const at = { line: target, character: sym };
+      edits.push({ range: { start: at, end: at }, newText: `\n${instructionIndent(model, target)}lfence\n${instructionIndent(model, target)}` });
+    }
+  }
   return action(model, 'Insert lfence after the CPL branch', diag, edits, true);
 }
 

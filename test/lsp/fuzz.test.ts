@@ -156,7 +156,7 @@ describe('fuzz: the server survives any edit', () => {
         expect(failures.map((f) => f.message.split('\n')[0])).toEqual([]);
         expect(client.exited).toBeUndefined();
       }),
-      { numRuns: 120 },
+      { numRuns: Number(process.env['FUZZ_RUNS'] ?? 120) },
     );
   });
 });

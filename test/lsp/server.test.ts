@@ -302,6 +302,13 @@ describe('code actions', () => {
     expect(diags.filter((d) => d.code === 'gs-kernel-base-on-exit')).toEqual([]);
   });
 
+  it('inserts lfence on both sides of the CPL branch around swapgs', async () => {
+    const text = readFileSync(path.join(FIXTURES, 'isr-no-lfence.asm'), 'utf8');
+    const { fixed, diags } = await fixAndRelint(text, 'swapgs-speculation', /lfence/i);
+    expect(fixed).toContain('    jz .from_kernel\n    lfence\n    swapgs\n.from_kernel:\n    lfence\n    mov rax, [gs:0x10]');
+    expect(diags.filter((d) => d.code === 'swapgs-speculation')).toEqual([]);
+  });
+
   it('moves a push made on the user stack after the stack switch', async () => {
     const text = BROKEN.replace('    swapgs\n    SAVE_USER_RSP\n', '    swapgs\n    push rax\n    SAVE_USER_RSP\n').replace('    pop rcx\n', '    pop rcx\n    pop rax\n');
     const { fixed, diags } = await fixAndRelint(text, 'stack-before-kernel-rsp', /move/i);
