@@ -31,6 +31,6 @@ process.on('unhandledRejection', (e) => {
   }
 });
 
-const transport = args.some((a) => /^--(stdio|node-ipc|socket|pipe)/.test(a) || a.startsWith('--clientProcessId'));
+const transport = args.some((a) => /^--(stdio|node-ipc|socket|pipe)/.test(a));
 const connection = transport ? createConnection(ProposedFeatures.all) : createConnection(ProposedFeatures.all, process.stdin, process.stdout);
 startServer(connection);
