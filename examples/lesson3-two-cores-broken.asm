@@ -130,6 +130,19 @@ syscall_entry:
     mov rcx, MAX_WRITE
 .len_ok:
     mov r8, rcx
+    ; The console is shared by all cores: take a spinlock so lines do not interleave.
+    ; (Shared things need a lock; per-CPU things need gs:.)
+.lock:
+    mov eax, 1
+    xchg eax, [console_lock]                ; xchg with memory is atomic (SDM vol. 2B, XCHG)
+    test eax, eax
+    jz .locked
+.spin:
+    pause
+    cmp dword [console_lock], 0
+    jne .spin
+    jmp .lock
+.locked:
     test rcx, rcx
     jz .written
 .next_byte:
@@ -139,6 +152,7 @@ syscall_entry:
     dec rcx
     jnz .next_byte
 .written:
+    mov dword [console_lock], 0             ; release
     mov rax, r8
 
 .return:
@@ -201,6 +215,7 @@ lines:
 
 section .data align=4096
 saved_user_rsp: dq 0
+console_lock:   dd 0
 
 section .bss nobits align=4096
 percpu_area:    resb percpu_size * MAX_CPUS

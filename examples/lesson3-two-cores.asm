@@ -12,7 +12,7 @@
 ; then checks the marker is still on top of its stack: a wrong marker means the kernel returned
 ; to ring 3 on the OTHER core's stack.
 ;
-; Run:  node dist/cli.js run examples/lesson3-two-cores.asm --cpus 2 --quantum 50   (6 lines, exit 0)
+; Run:  node dist/cli.js run examples/lesson3-two-cores.asm --cpus 2 --quantum 50   (six lines, exit 0)
 ; Lint: node dist/cli.js lint examples/lesson3-two-cores.asm
 
 bits 64
@@ -121,6 +121,19 @@ syscall_entry:
     mov rcx, MAX_WRITE
 .len_ok:
     mov r8, rcx
+    ; The console is shared by all cores: take a spinlock so lines do not interleave.
+    ; (Shared things need a lock; per-CPU things need gs:.)
+.lock:
+    mov eax, 1
+    xchg eax, [console_lock]                ; xchg with memory is atomic (SDM vol. 2B, XCHG)
+    test eax, eax
+    jz .locked
+.spin:
+    pause
+    cmp dword [console_lock], 0
+    jne .spin
+    jmp .lock
+.locked:
     test rcx, rcx
     jz .written
 .next_byte:
@@ -130,6 +143,7 @@ syscall_entry:
     dec rcx
     jnz .next_byte
 .written:
+    mov dword [console_lock], 0             ; release
     mov rax, r8
 
 .return:
@@ -189,6 +203,9 @@ lines:
     db "core 1: hello", 10
     db "core 2: hello", 10
     db "core 3: hello", 10
+
+section .data align=4096
+console_lock:   dd 0
 
 section .bss nobits align=4096
 percpu_area:    resb percpu_size * MAX_CPUS
