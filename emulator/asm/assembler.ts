@@ -523,43 +523,55 @@ class Assembly {
     const ops: EncOperand[] = [];
     let key = this.defaultRel ? 'R' : 'A';
     let addrDep = false;
+    // Relative branches and RIP-relative operands depend only on (target - address): key them by
+    // that difference so identical jumps in different functions share one encoding.
+    let noShare = false;
+    const address = this.curAddr().v;
+    const branch = isBranch(s.mnemonic);
     for (const o of s.operands) {
       if (o.kind === 'reg') {
         ops.push({ kind: 'reg', reg: o.name });
         continue;
       }
-      try {
-        if (o.kind === 'imm') {
-          const v = this.ev(o.expr);
-          const enc: EncOperand = { kind: 'imm', value: v.v, strict: o.strict, known: v.k, hasSymbol: v.r !== 0 };
-          if (o.size) enc.size = o.size;
-          if (o.jump) enc.jump = o.jump;
-          ops.push(enc);
-          key += `|i${v.v}${v.k ? '' : '?'}${v.r}`;
-          if (isBranch(s.mnemonic)) addrDep = true;
-        } else {
-          const m = this.memOperand(o);
-          ops.push(m);
-          if (m.kind === 'mem') {
-            key += `|m${m.base ?? ''},${m.index ?? ''},${m.scale},${m.disp},${m.dispKnown ? 1 : 0},${m.hasSymbol ? 1 : 0},${m.hasDisp ? 1 : 0}`;
-            if (m.base === undefined && m.index === undefined) addrDep = true;
-            if (m.base === 'rip' || m.base === 'eip') addrDep = true;
-          }
-        }
-      } catch (e) {
-        if (e instanceof EvalErr && e.range === undefined) throw new EvalErr(e.message, o.range, e.code);
-        throw e;
+      if (o.kind === 'imm') {
+        const v = this.ev(o.expr);
+        const enc: EncOperand = { kind: 'imm', value: v.v, strict: o.strict, known: v.k, hasSymbol: v.r !== 0 };
+        if (o.size) enc.size = o.size;
+        if (o.jump) enc.jump = o.jump;
+        ops.push(enc);
+        if (branch) {
+          addrDep = true;
+          key += `|j${v.v - address}${v.k ? '' : '?'}${v.r}`;
+        } else key += `|i${v.v}${v.k ? '' : '?'}${v.r}`;
+      } else {
+        const m = this.memOperand(o);
+        ops.push(m);
+        if (m.kind !== 'mem') continue;
+        key += `|m${m.base ?? ''},${m.index ?? ''},${m.scale},${m.dispKnown ? 1 : 0},${m.hasSymbol ? 1 : 0},${m.hasDisp ? 1 : 0},`;
+        const noBaseIndex = m.base === undefined && m.index === undefined;
+        // RIP-relative per the encoder contract: a relocatable displacement with no base/index under
+        // `rel` (explicit, or `default rel` without an fs:/gs: override).
+        const ripRel =
+          noBaseIndex &&
+          m.hasSymbol &&
+          (m.addressing === 'rel' || (this.defaultRel && m.addressing !== 'abs' && m.segment !== 'fs' && m.segment !== 'gs'));
+        if (ripRel) {
+          addrDep = true;
+          key += `r${m.disp - address}`;
+        } else if (m.base === 'rip' || m.base === 'eip' || (noBaseIndex && m.addressing === 'rel')) {
+          addrDep = true;
+          noShare = true;
+          key += `${m.disp}@${address}`;
+        } else key += `${m.disp}`;
       }
     }
-    const address = this.curAddr().v;
-    if (addrDep) key += `@${address}`;
     const cached = prev;
     if (cached && cached.key === key) return cached.res;
     const fixed = !addrDep && s.operands.every((o) => o.kind === 'reg' || isLiteral(o.expr));
     // Lines with the same text and operand values encode the same way wherever they sit (unless
     // address-dependent): share encodings across lines (`swapgs`, `ret`, `mov rax, [gs:8]` ...).
     let shareKey: string | undefined;
-    if (!addrDep) {
+    if (!noShare) {
       shareKey = `${s.prefixes.join(' ')} ${s.mnemonic} ${operandShape(s.operands)}${key}`;
       const shared = SHARED_ENCODINGS.get(shareKey);
       if (shared) {
