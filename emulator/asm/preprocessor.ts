@@ -151,6 +151,9 @@ class Preprocessor {
   private readonly limits: PreprocessLimits;
   private readonly smacros = new SmacroTable();
   private readonly mmacros = new Map<string, MMacro[]>();
+  /** Names of case-sensitive macros ever defined, and the number of caseless ones (lookup filter). */
+  private readonly exactMacroNames = new Set<string>();
+  private caselessMacros = 0;
   private readonly stack: Source[] = [];
   private defining: Defining | undefined;
   private cur: Source | undefined;
@@ -533,6 +536,8 @@ class Preprocessor {
   // ------------------------------------------------------------ multi-line macro calls
 
   private findMacro(name: string): MMacro[] | undefined {
+    // Fast negative answer for the common case (every line's first word is looked up).
+    if (this.caselessMacros === 0 && !this.exactMacroNames.has(name)) return undefined;
     const list = this.mmacros.get(name.toLowerCase());
     if (!list) return undefined;
     const fit = list.filter((m) => (m.caseless || m.name === name) && (m.active === 0 || m.recursive));
@@ -642,6 +647,8 @@ class Preprocessor {
 
   private addMacro(m: MMacro): void {
     const key = m.name.toLowerCase();
+    if (m.caseless) this.caselessMacros++;
+    else this.exactMacroNames.add(m.name);
     const list = this.mmacros.get(key) ?? [];
     // Same name and same parameter range replaces the old definition (NASM redefines).
     const i = list.findIndex((o) => o.min === m.min && o.max === m.max && o.caseless === m.caseless && (o.caseless || o.name === m.name));
@@ -1367,6 +1374,17 @@ function describeFrame(f: ExpansionFrame | undefined): string {
 export function preprocess(source: string, file: string, opts: PreprocessOptions): PreprocessResult {
   const pp = new Preprocessor(opts);
   pp.rootFile = file;
-  pp.run(source, file);
+  try {
+    pp.run(source, file);
+  } catch (e) {
+    // A bug here must not take the language server down: report it and keep what we have.
+    const msg = e instanceof Error ? e.message : String(e);
+    pp.diagnostics.push({
+      range: { file, line: 0, start: 0, end: 0 },
+      severity: 'error',
+      code: 'internal-error',
+      message: `preprocessor internal error: ${msg}`,
+    });
+  }
   return { lines: pp.lines, diagnostics: pp.diagnostics };
 }
