@@ -366,16 +366,11 @@ class Preprocessor {
   }
 
   private builtin(t: Token): Token[] | undefined {
-    const src = this.cur;
+    // Like nasm 2.16, the line (and file) where the token was written: inside a macro that is
+    // the body line, not the call site.
     const name = t.text.replace(/\?/g, '');
-    if (name === '__LINE__') {
-      const line = src?.site ?? t.range;
-      return [mkTok('number', String(line.line + 1), t.range)];
-    }
-    if (name === '__FILE__') {
-      const f = src?.site?.file ?? t.range.file;
-      return [mkTok('string', quoteString(new TextEncoder().encode(f)), t.range)];
-    }
+    if (name === '__LINE__') return [mkTok('number', String(t.range.line + 1), t.range)];
+    if (name === '__FILE__') return [mkTok('string', quoteString(new TextEncoder().encode(t.range.file)), t.range)];
     if (name === '__BITS__') return [mkTok('number', String(this.bits), t.range)];
     return undefined;
   }
