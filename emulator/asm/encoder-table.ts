@@ -240,7 +240,7 @@ function buildTable(): Map<string, Candidate[]> {
       for (const k of icedOps) est += immBytes(k);
       const cand: Candidate = {
         code, name, ops, icedToNasm, icedOps, opSize: info.operandSize, memSize, encoding: enc, mandatory, est,
-        mode64: info.mode64 && !NASM_NOT_64.has(code), addrSize: info.addressSize, defaultOpSize64: info.defaultOpSize64,
+        mode64: (info.mode64 || code === Code.Rdpid_r32) && !NASM_NOT_64.has(code), addrSize: info.addressSize, defaultOpSize64: info.defaultOpSize64,
         sibKey: `${tbl}:${info.opCode}:${mandatory}:${icedOps.length}`,
         mr: ops.length >= 2 && RM_KINDS.has(ops[0]) && !RM_KINDS.has(ops[1]) && MODRM_KINDS.has(ops[1]),
       };

@@ -31,6 +31,8 @@ const NO_REXW: Partial<Record<Code, Code>> = {
   [Code.Mov_r64m16_Sreg]: Code.Mov_r32m16_Sreg,
   [Code.Mov_Sreg_r64m16]: Code.Mov_Sreg_r32m16,
   [Code.Sldt_r64m16]: Code.Sldt_r32m16,
+  // `rdpid eax` (iced: not a 64-bit form) is the same bytes as `rdpid rax`; register number only.
+  [Code.Rdpid_r32]: Code.Rdpid_r64,
   // 16-bit register operands NASM encodes without 66 (the register is zero-extended or only its low 16 bits used).
   [Code.Mov_Sreg_rm16]: Code.Mov_Sreg_r32m16,
   [Code.Lldt_rm16]: Code.Lldt_r32m16,
@@ -84,6 +86,18 @@ function codeSet(names: string): Set<Code> {
   return new Set(names.split(' ').map((n) => C[n]).filter((c): c is number => c !== undefined) as Code[]);
 }
 
+/**
+ * Instructions whose implicit registers NASM also accepts written out (`monitor rax, ecx, edx`):
+ * the registers select the address size; the encoding has no operands.
+ */
+const IMPLICIT_REG_FORMS: Record<string, { regs: string[]; addr: number }[]> = {
+  monitor: [{ regs: ['rax', 'ecx', 'edx'], addr: 64 }],
+  monitorx: [{ regs: ['rax', 'ecx', 'edx'], addr: 64 }],
+  mwait: [{ regs: ['eax', 'ecx'], addr: 0 }],
+  invlpga: [{ regs: ['rax', 'ecx'], addr: 64 }, { regs: ['eax', 'ecx'], addr: 32 }],
+  clzero: [{ regs: ['rax'], addr: 64 }, { regs: ['eax'], addr: 32 }],
+};
+
 const SEG_PREFIX: Record<string, number> = { es: 0x26, cs: 0x2e, ss: 0x36, ds: 0x3e, fs: 0x64, gs: 0x65 };
 
 /** A resolved operand: the request's operand with its register looked up. */
@@ -134,7 +148,8 @@ function encode(req: EncodeRequest): EncodeResult {
       case 'o64': pre.osize = 64; break;
       case 'a32': pre.asize = 32; break;
       case 'a64': pre.asize = 64; break;
-      case 'xacquire': case 'bnd': pre.raw.push(0xf2); break;
+      case 'xacquire': pre.raw.push(0xf2); break;
+      case 'bnd': break; // handled below (dropped on short jumps, as NASM does)
       case 'xrelease': pre.raw.push(0xf3); break;
       default: {
         const seg = SEG_PREFIX[p.toLowerCase()];
@@ -143,6 +158,11 @@ function encode(req: EncodeRequest): EncodeResult {
       }
     }
   }
+
+  // BND (F2) is only for near branches and RET; NASM refuses REPNE there (it would read as BND).
+  const branch = /^(j[a-z]+|call|ret[nfq]?)$/.test(mnemonic) && mnemonic !== 'jecxz' && mnemonic !== 'jrcxz';
+  const bnd = req.prefixes.some((p) => p.toLowerCase() === 'bnd');
+  if (bnd && !branch) return { ok: false, message: 'bnd prefix is not allowed' };
 
   // ---- operands
   const ops: Op[] = [];
@@ -162,12 +182,24 @@ function encode(req: EncodeRequest): EncodeResult {
         op.index = registerInfo(src.index.toLowerCase());
         if (!op.index) return { ok: false, message: 'invalid effective address', operand: i };
       }
+      if (src.segment && pre.raw.some((b) => Object.values(SEG_PREFIX).includes(b))) {
+        return { ok: false, message: 'instruction has conflicting segment overrides', operand: i };
+      }
       const err = checkEffectiveAddress(op);
       if (err) return { ok: false, message: err, operand: i };
       ops.push(op);
     } else {
       ops.push({ src });
     }
+  }
+
+  let implicitAddr = -1;
+  const forms = IMPLICIT_REG_FORMS[mnemonic];
+  if (forms && ops.length > 0) {
+    const f = forms.find((x) => x.regs.length === ops.length && x.regs.every((r, i) => ops[i].reg?.name === r));
+    if (!f) return { ok: false, message: 'invalid combination of opcode and operands' };
+    implicitAddr = f.addr;
+    ops.length = 0;
   }
 
   // `imul r, imm` is NASM's shorthand for `imul r, r, imm`.
@@ -180,6 +212,7 @@ function encode(req: EncodeRequest): EncodeResult {
   const tryOrder = (order: number[], swapped: boolean) => {
     for (const cand of cands) {
       if (cand.ops.length !== ops.length) continue;
+      if (implicitAddr > 0 && cand.addrSize !== implicitAddr && cand.addrSize !== 0) continue;
       let overflow = false;
       let ok = true;
       for (let i = 0; i < cand.ops.length && ok; i++) {
@@ -361,7 +394,7 @@ function matchOperand(c: Candidate, i: number, op: Op, mnemonic: string, unsized
     return 'ok';
   }
   // immediate / branch target
-  if (s.size && IMM_NO_SIZE.has(c.code)) return 'size';
+  if (s.size && IMM_NO_SIZE.has(c.code) && !(s.size === 'qword' && c.code === Code.Palignr_mm_mmm64_imm8)) return 'size';
   const v = BigInt.asIntN(64, s.value);
   const sz = s.size;
   const known = s.known;
@@ -379,6 +412,7 @@ function matchOperand(c: Candidate, i: number, op: Op, mnemonic: string, unsized
       return 'ok';
     case K.imm8:
       if (s.jump) return 'kind';
+      if (sz === 'qword' && c.code === Code.Palignr_mm_mmm64_imm8) return 'ok'; // NASM's MMX PALIGNR template sizes its imm as the mm operand
       if (sz && sz !== 'byte') return 'size';
       return known && (v < -256n || v > 255n) ? 'overflow' : 'ok';
     case K.imm16:
@@ -482,7 +516,8 @@ function build(req: EncodeRequest, ops: Op[], m: Match, pre: Prefixes, rawOsize:
     if (s.kind === 'reg') {
       I.setOpKind(j, OpKind.Register);
       let r = op.reg!.reg;
-      if (narrow && (op.reg!.cls === 'r64' || op.reg!.cls === 'r16')) r = to32(op.reg!).reg;
+      if (code === Code.Rdpid_r64 && op.reg!.cls === 'r32') r = registerInfo(op.reg!.num >= 8 ? `r${op.reg!.num}` : 'r' + op.reg!.name.slice(1))!.reg;
+      else if (narrow && (op.reg!.cls === 'r64' || op.reg!.cls === 'r16')) r = to32(op.reg!).reg;
       I.setOpRegister(j, r);
     } else if (s.kind === 'mem') {
       const err = setMemory(I, j, k, op, req, warnings, cand);
@@ -505,7 +540,10 @@ function build(req: EncodeRequest, ops: Op[], m: Match, pre: Prefixes, rawOsize:
   const raw67 = pre.asize === 32 && !ops.some((o) => o.src.kind === 'mem') && !cand.icedToNasm.includes(-1);
   // `o64` on a default-64-bit instruction still writes REX.W (NASM: `o64 ret` is 48 C3).
   const forceW = FORCE_REXW.has(code) || (pre.osize === 64 && cand.defaultOpSize64 && cand.opSize === 64);
+  // REPNE before a near branch would read as BND: NASM refuses it (a short jump keeps it).
+  if (pre.repne && /^(j[a-z]+|call|ret[nfq]?)$/.test(mnemonic) && !shortBranch) return { ok: false, message: 'repne prefix is not allowed', retry: false };
   const extra: number[] = [...pre.raw];
+  if (req.prefixes.some((p) => p.toLowerCase() === 'bnd') && !shortBranch) extra.unshift(0xf2);
   if (rawOsize === 16) extra.push(0x66);
   if (raw67) extra.push(0x67);
   const post = (b: Uint8Array): Uint8Array => {
@@ -684,7 +722,7 @@ function setMemory(I: Instruction, j: number, k: K, op: Op, req: EncodeRequest, 
     const wantRel = m.addressing === 'rel' || (m.addressing === undefined && req.defaultRel && seg !== 'fs' && seg !== 'gs');
     if (m.dispSize === 'qword') warnings.push('displacement size ignored on absolute address');
     if (wantRel && m.hasSymbol) {
-      I.memoryBase = Register.RIP;
+      I.memoryBase = cand.addrSize === 32 ? Register.EIP : Register.RIP;
       I.memoryDisplacement = BigInt.asUintN(64, disp);
       I.memoryDisplSize = 8;
       return undefined;
@@ -692,8 +730,9 @@ function setMemory(I: Instruction, j: number, k: K, op: Op, req: EncodeRequest, 
     if (m.addressing === 'rel') warnings.push('absolute address can not be RIP-relative');
     if (disp < -(1n << 31n) || disp > 0xffffffffn) warnings.push('dword data exceeds bounds');
     I.memoryBase = Register.None;
-    I.memoryDisplacement = BigInt.asUintN(64, BigInt.asIntN(32, disp));
-    I.memoryDisplSize = 8;
+    // An a32 form (MOVDIR64B r32, ...) addresses with 32 bits: displacement size 4 selects that in iced.
+    I.memoryDisplacement = cand.addrSize === 32 ? BigInt.asUintN(32, disp) : BigInt.asUintN(64, BigInt.asIntN(32, disp));
+    I.memoryDisplSize = cand.addrSize === 32 ? 4 : 8;
     return undefined;
   }
   // The r32 forms of MOVDIR64B/ENQCMD(S) address with 32-bit registers: NASM writes 67 and keeps the numbers.

@@ -262,6 +262,17 @@ function cornerCases(): CorpusItem[] {
   add('nop', [r('eax')]); add('nop', [mem({ base: 'rax' }, 'dword')]); add('nop', [mem({ base: 'rax' })]);
   add('smsw', [r('eax')]); add('smsw', [r('rax')]); add('sldt', [r('rax')]); add('str', [r('rax')]); add('str', [mem({ base: 'rax' })]);
   add('monitor', []); add('mwait', []); add('monitor', [r('rax'), r('ecx'), r('edx')]); add('mwait', [r('eax'), r('ecx')]);
+  add('monitor', [r('eax'), r('ecx'), r('edx')]); add('monitor', [r('rax'), r('rcx'), r('rdx')]); add('mwait', [r('rax'), r('rcx')]);
+  add('monitorx', [r('rax'), r('ecx'), r('edx')]); add('invlpga', [r('rax'), r('ecx')]); add('invlpga', [r('eax'), r('ecx')]);
+  add('clzero', [r('rax')]); add('clzero', [r('eax')]); add('vmrun', [r('rax')]); add('skinit', [r('eax')]);
+  add('rdpid', [r('rax')]); add('rdpid', [r('eax')]); add('tpause', [r('eax')]); add('umonitor', [r('rax')]); add('umonitor', [r('eax')]);
+  for (const p of [['lock'], ['xacquire', 'lock'], ['xrelease', 'lock'], ['xrelease'], ['rep'], ['repne'], ['bnd'], ['lock', 'gs'], ['fs']]) {
+    add('add', [mem({ base: 'rax' }), r('eax')], p); add('mov', [mem({ base: 'rax' }), r('eax')], p); add('xchg', [mem({ base: 'rcx' }), r('r8')], p);
+    add('cmpxchg', [mem({ base: 'rax', segment: 'gs' }), r('ecx')], p); add('ret', [], p); add('jmp', [here(0)], p); add('jmp', [here(0x1000)], p);
+    add('call', [here(0x1000)], p); add('jmp', [r('rax')], p); add('inc', [mem({ base: 'rax', disp: 8n }, 'qword')], p);
+  }
+  for (const d of [0x10n, 0x1000n, -0x10n]) { add('movdir64b', [r('edx'), mem({ disp: d })]); add('movdir64b', [r('rdx'), mem({ disp: d })]); }
+  add('movdir64b', [r('edx'), mem({ disp: 0x40n, sym: true, addressing: 'rel' })]); add('enqcmd', [r('eax'), mem({ base: 'rbx', index: 'r9', scale: 4 })]);
   return out;
 }
 
