@@ -86,11 +86,11 @@ export function propagateConstants(insns: readonly LInsn[], branchTargets: Reado
     const o1 = L.ops[1];
     if (L.mnemonic === 'push') {
       stackTop = o0?.kind === 'imm' ? o0.value : o0?.kind === 'reg' ? get(o0.reg)?.value : undefined;
-    } else if (L.effects.some((e) => e.kind === 'stack-use' || e.kind === 'rsp-adjust' || e.kind === 'rsp-write')) {
+    } else if (stackTop !== undefined && L.effects.some((e) => e.kind === 'stack-use' || e.kind === 'rsp-adjust' || e.kind === 'rsp-write')) {
       stackTop = undefined;
     }
     // Transfer.
-    const written = new Set(L.regsWritten);
+    let kept: Gpr | undefined; // the destination when its new value is known
     if (o0?.kind === 'reg') {
       const dst = o0.reg;
       const size = o0.size;
@@ -126,10 +126,10 @@ export function propagateConstants(insns: readonly LInsn[], branchTargets: Reado
         const v = res.value !== undefined ? (size === 4 ? res.value & M32 : res.value & M64) : undefined;
         const zeros = (res.zeros ?? 0n) | (size === 4 ? ~M32 & M64 : 0n);
         regs.set(dst, { value: v, ones: size === 4 ? res.ones & M32 : res.ones & M64, zeros });
-        written.delete(dst);
+        kept = dst;
       }
     }
-    for (const r of written) regs.delete(r);
+    if (regs.size) for (const r of L.regsWritten) if (r !== kept) regs.delete(r);
     if (L.flow === 'call' || L.flow === 'icall') {
       // Caller-saved registers are clobbered by the callee (System V ABI).
       for (const r of ['rax', 'rcx', 'rdx', 'rsi', 'rdi', 'r8', 'r9', 'r10', 'r11']) regs.delete(r);

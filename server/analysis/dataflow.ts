@@ -272,7 +272,9 @@ export function refine(p: Program, branch: LInsn, f: Fact, taken: boolean): Fact
     }
   }
   // A compare involving RCX before a branch: the canonical-address check of the sysret path.
-  if (!f.rcxChecked) {
+  let readsRcx = false;
+  for (let k = Math.max(0, branch.index - 4); k < branch.index; k++) if (p.insns[k]!.regsRead.has('rcx')) readsRcx = true;
+  if (!f.rcxChecked && readsRcx) {
     // Within the few instructions before the branch, follow copies of RCX (`mov rax, rcx`).
     const derived = new Set(['rcx']);
     for (let k = Math.max(0, branch.index - 4); k < branch.index; k++) {

@@ -4,6 +4,7 @@
 
 import * as iced from 'iced-x86';
 import type { InstructionRecord } from '../../emulator/asm/types';
+import { PRIVILEGED_MNEMONICS } from './policy';
 
 const { Code, Decoder, DecoderOptions, FlowControl, InstructionInfoFactory, Mnemonic, OpAccess, OpKind, Register, ConditionCode } = iced;
 
@@ -56,6 +57,8 @@ export type Effect =
   | { kind: 'lfence' }
   | { kind: 'interrupt-flag'; op: 'sti' | 'cli' | 'popf' }
   | { kind: 'gs-selector-load' }
+  /** CPL-0 or IOPL-sensitive instruction (policy list, mov to/from CR/DR, or iced's privileged flag). */
+  | { kind: 'privileged'; what: string }
   | { kind: 'fsgsbase'; write: boolean; gs: boolean };
 
 export interface LInsn {
@@ -367,6 +370,9 @@ function lowerEffects(L: LInsn, ins: iced.Instruction, rspMemory: boolean): void
   // loads the hidden base from the descriptor, i.e. zeroes the upper 32 bits of gs.base).
   if ((mn === Mnemonic.Mov && op0?.kind === 'sreg' && op0.name === 'gs') || (mn === Mnemonic.Pop && op0?.kind === 'sreg' && op0.name === 'gs') || mn === Mnemonic.Lgs)
     E.push({ kind: 'gs-selector-load' });
+  const crdr = mn === Mnemonic.Mov && L.ops.some((o) => o.kind === 'sreg' && /^(cr|dr)\d+$/.test(o.name));
+  if (crdr || PRIVILEGED_MNEMONICS.has(L.mnemonic) || L.privileged)
+    E.push({ kind: 'privileged', what: crdr ? 'mov to/from a control or debug register' : L.mnemonic });
   // Control registers.
   if (mn === Mnemonic.Mov && op0?.kind === 'sreg' && /^cr\d+$/.test(op0.name))
     E.push({ kind: 'cr-write', cr: Number(op0.name.slice(2)), reg: op1?.kind === 'reg' ? op1.reg : undefined });

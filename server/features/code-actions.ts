@@ -1,6 +1,8 @@
-// Quick fixes for the linter's findings, computed here from the finding's range and rule and
-// the document's instructions: insert the missing swapgs before the exit, insert lfence after
-// the CPL branch, move a push after the stack switch, and a suppression comment for any rule.
+// Quick fixes for the linter's findings, computed here from the finding's range, rule and related
+// locations and the document's instructions: insert the missing swapgs before the exit (or at the
+// start of a syscall entry that never swaps), insert lfence after the CPL branch, move a push
+// after the stack switch, restore the user RSP before sysret, `o64 sysret`, and a suppression
+// comment for any rule.
 
 import { CodeActionKind, type CodeAction, type Diagnostic as LspDiagnostic, type TextEdit } from 'vscode-languageserver/node';
 import type { InstructionRecord } from '../../emulator/asm/types';
@@ -133,6 +135,41 @@ function moveAfterStackSwitch(model: DocumentModel, diag: LspDiagnostic): CodeAc
   }
 }
 
+/** `mov rsp, <where the user RSP was saved>`, read from the instruction that saved it. */
+function restoreRspFix(model: DocumentModel, diag: LspDiagnostic): CodeAction | undefined {
+  const saved = (diag.relatedInformation ?? []).find((r) => /user RSP saved/i.test(r.message));
+  if (!saved) return undefined;
+  const ins = model
+    .instructionsOnLine(saved.location.range.start.line)
+    .find((i) => i.mnemonic.toLowerCase() === 'mov' && i.operands[1]?.kind === 'reg' && i.operands[1].name.toLowerCase() === 'rsp');
+  const dst = ins?.operands[0];
+  if (!dst || dst.range.file !== model.file) return undefined;
+  const text = (model.lines[dst.range.line] ?? '').slice(dst.range.start, dst.range.end).trim();
+  if (!text) return undefined;
+  // A gs: slot must be read before the swapgs back to the user base, not after it.
+  let line = diag.range.start.line;
+  const exit = ownInstructions(model, line)[0];
+  const all = model.program.instructions;
+  const prev = exit ? all[all.indexOf(exit) - 1] : undefined;
+  if (prev && prev.mnemonic.toLowerCase() === 'swapgs' && prev.stack.length === 0 && prev.site.file === model.file && /\bgs\s*:/i.test(text)) line = prev.site.line;
+  return action(model, `Restore the user RSP: insert 'mov rsp, ${text}'`, diag, [insertLineBefore(model, line, `mov rsp, ${text}`)], true);
+}
+
+/** A syscall entry that never swaps: swapgs as its first instruction. */
+function swapgsAtEntryFix(model: DocumentModel, diag: LspDiagnostic): CodeAction | undefined {
+  for (const r of diag.relatedInformation ?? []) {
+    const entry = model.entries.find((e) => {
+      const sym = model.program.symbols.get(e.label);
+      return e.kind === 'syscall' && sym?.range.file === model.file && sym.range.line === r.location.range.start.line;
+    });
+    if (!entry) continue;
+    const line = r.location.range.start.line;
+    if (ownInstructions(model, line).length > 0) return undefined;
+    return action(model, `Insert swapgs at the start of syscall entry '${entry.label}'`, diag, [insertLineAfter(model, line, 'swapgs')], true);
+  }
+  return undefined;
+}
+
 export function codeActions(model: DocumentModel, diagnostics: readonly LspDiagnostic[]): CodeAction[] {
   const out: CodeAction[] = [];
   for (const diag of diagnostics) {
@@ -151,6 +188,16 @@ export function codeActions(model: DocumentModel, diagnostics: readonly LspDiagn
       }
       case 'stack-before-kernel-rsp': {
         const fix = moveAfterStackSwitch(model, diag);
+        if (fix) out.push(fix);
+        break;
+      }
+      case 'user-rsp-not-restored': {
+        const fix = restoreRspFix(model, diag);
+        if (fix) out.push(fix);
+        break;
+      }
+      case 'gs-user-base-in-kernel': {
+        const fix = swapgsAtEntryFix(model, diag);
         if (fix) out.push(fix);
         break;
       }

@@ -144,9 +144,10 @@ describe('fuzz: the server survives any edit', () => {
         // Every finding points into the document as it is now.
         const lineCount = text.split('\n').length;
         for (const d of diags) {
-          expect(d.range.start.line, d.message).toBeLessThan(lineCount);
-          expect(d.range.start.line <= d.range.end.line, d.message).toBe(true);
-          expect(d.range.start.character, d.message).toBeGreaterThanOrEqual(0);
+          const msg = JSON.stringify(d.message);
+          expect(d.range.start.line, msg).toBeLessThan(lineCount);
+          expect(d.range.start.line <= d.range.end.line, msg).toBe(true);
+          expect(d.range.start.character, msg).toBeGreaterThanOrEqual(0);
         }
         const pos = position(text, text.length ? probe % text.length : 0);
         const td = { textDocument: { uri } };

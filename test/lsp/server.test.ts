@@ -309,6 +309,20 @@ describe('code actions', () => {
     expect(diags.filter((d) => d.code === 'swapgs-speculation')).toEqual([]);
   });
 
+  it('restores the user RSP from where the entry saved it (inside a macro) before sysret', async () => {
+    const text = BROKEN.replace('    mov rsp, [gs:percpu.user_rsp]\n    o64 sysret', '    swapgs\n    o64 sysret');
+    const { fixed, diags } = await fixAndRelint(text, 'user-rsp-not-restored', /restore/i);
+    expect(fixed).toContain('    mov rsp, [gs:percpu.user_rsp]\n    swapgs\n    o64 sysret');
+    expect(diags.filter((d) => d.code === 'user-rsp-not-restored')).toEqual([]);
+  });
+
+  it('a syscall entry that never swaps gets swapgs as its first instruction', async () => {
+    const text = BROKEN.replace('syscall_entry:\n    swapgs\n', 'syscall_entry:\n').replace('    o64 sysret', '    swapgs\n    o64 sysret');
+    const { fixed, diags } = await fixAndRelint(text, 'gs-user-base-in-kernel', /start of syscall entry/i);
+    expect(fixed).toContain('syscall_entry:\n    swapgs\n    SAVE_USER_RSP');
+    expect(diags.filter((d) => d.code === 'gs-user-base-in-kernel' || d.code === 'gs-kernel-base-on-exit')).toEqual([]);
+  });
+
   it('moves a push made on the user stack after the stack switch', async () => {
     const text = BROKEN.replace('    swapgs\n    SAVE_USER_RSP\n', '    swapgs\n    push rax\n    SAVE_USER_RSP\n').replace('    pop rcx\n', '    pop rcx\n    pop rax\n');
     const { fixed, diags } = await fixAndRelint(text, 'stack-before-kernel-rsp', /move/i);

@@ -17,6 +17,7 @@ interface Conflict {
 }
 
 function conflicts(L: LInsn, facts: readonly Fact[]): Conflict[] {
+  if (facts.length < 2) return [];
   const access = L.effects.some((e) => e.kind === 'gs-access');
   const relevant = access || L.effects.some((e) => e.kind === 'swapgs' || e.kind === 'return-to-user');
   if (!relevant) return [];

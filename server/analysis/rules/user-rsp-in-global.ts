@@ -8,10 +8,12 @@ import { entryRelated } from './path';
 export const rule: Rule = {
   id: 'user-rsp-in-global',
   check(L, facts, ctx) {
+    const save = L.effects.find((e) => e.kind === 'rsp-save' && e.dest === 'abs');
+    const load = L.effects.find((e) => e.kind === 'rsp-write' && e.source === 'abs');
+    if (!save && !load) return [];
     const out = [];
     const sys = facts.filter((x) => ctx.entries[x.entry]?.kind === 'syscall');
     if (!sys.length) return [];
-    const save = L.effects.find((e) => e.kind === 'rsp-save' && e.dest === 'abs');
     const f1 = save && sys.find((x) => x.stack === 'user');
     if (save && f1) {
       out.push({
@@ -20,7 +22,6 @@ export const rule: Rule = {
         related: [entryRelated(ctx, f1)],
       });
     }
-    const load = L.effects.find((e) => e.kind === 'rsp-write' && e.source === 'abs');
     // Loading back the saved user RSP is a restore, not a kernel-stack load.
     const f2 = load && load.kind === 'rsp-write' && sys.find((x) => x.saved !== load.loc);
     if (load && f2 && !save) {
