@@ -19,7 +19,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       { scheme: 'untitled', language: 'nasm' },
     ],
     // The server pulls settings with workspace/configuration; this also notifies it on change.
-    synchronize: { configurationSection: 'swapgs-lab' },
+    synchronize: {
+      configurationSection: 'swapgs-lab',
+      // Included files edited outside the editor re-lint the files that include them.
+      fileEvents: vscode.workspace.createFileSystemWatcher('**/*.{asm,nasm,inc,mac}'),
+    },
   };
   client = new LanguageClient('swapgs-lab', 'SwapGS Lab', serverOptions, clientOptions);
   context.subscriptions.push({ dispose: () => void client?.stop() });

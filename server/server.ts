@@ -183,6 +183,15 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     }
   });
 
+  // An included file changed on disk (saved from another editor, git checkout): re-lint its includers.
+  connection.onDidChangeWatchedFiles((params) => {
+    try {
+      for (const change of params.changes) relintDependents(change.uri);
+    } catch (e) {
+      log(`didChangeWatchedFiles failed: ${String(e)}`);
+    }
+  });
+
   documents.onDidOpen((e) => {
     openByPath.set(uriToPath(e.document.uri), e.document.uri);
   });

@@ -56,6 +56,14 @@ export function makeFact(f: FactInit): Fact {
 }
 
 function update(f: Fact, changes: Partial<FactInit>): Fact {
+  let same = true;
+  for (const k in changes) {
+    if ((changes as Record<string, unknown>)[k] !== (f as unknown as Record<string, unknown>)[k]) {
+      same = false;
+      break;
+    }
+  }
+  if (same) return f;
   const { key: _k, ...rest } = f;
   return makeFact({ ...rest, ...changes });
 }

@@ -61,17 +61,31 @@ function analyzeUnsafe(program: AssembledProgram, options: AnalysisOptions): Ana
     if (f.related.length) d.related = f.related;
     if (!sup.suppressed(d)) findings.push(d);
   };
-  for (const rule of ALL_RULES) {
-    if (severities[rule.id] === 'off') continue;
+  // Rules by the effect kinds they look at: each instruction runs only the rules its effects need.
+  const active = ALL_RULES.filter((r) => severities[r.id] !== 'off');
+  const byKind = new Map<string, typeof active>();
+  for (const rule of active) {
     if (rule.checkProgram) for (const f of rule.checkProgram(ctx)) emit(rule.id, f);
-    if (rule.check) {
-      for (let i = 0; i < p.insns.length; i++) {
-        const L = p.insns[i]!;
-        if (L.invalid || L.effects.length === 0) continue; // every rule keys on an effect
-        for (const f of rule.check(L, facts(i), ctx)) emit(rule.id, f);
+    for (const k of rule.on ?? []) byKind.set(k, [...(byKind.get(k) ?? []), rule]);
+  }
+  const perInsn: { rule: (typeof active)[number]; i: number; found: ReturnType<NonNullable<(typeof active)[number]['check']>> }[] = [];
+  for (let i = 0; i < p.insns.length; i++) {
+    const L = p.insns[i]!;
+    if (L.invalid || L.effects.length === 0) continue;
+    const ran = new Set<string>();
+    for (const e of L.effects) {
+      for (const rule of byKind.get(e.kind) ?? []) {
+        if (ran.has(rule.id) || !rule.check) continue;
+        ran.add(rule.id);
+        const found = rule.check(L, facts(i), ctx);
+        if (found.length) perInsn.push({ rule, i, found });
       }
     }
   }
+  // Emit in rule-table order, like the file-level rules (stable output).
+  const order = new Map(ALL_RULES.map((r, k) => [r.id, k]));
+  perInsn.sort((a, b) => order.get(a.rule.id)! - order.get(b.rule.id)! || a.i - b.i);
+  for (const x of perInsn) for (const f of x.found) emit(x.rule.id, f);
   if (result.truncated && entries.length) {
     findings.push({ range: entries[0]!.range, severity: 'information', code: 'analysis-limit', message: 'the GS-state walk hit its work limit; findings after this point may be missing' });
   }

@@ -352,6 +352,24 @@ describe('includes', () => {
   });
 });
 
+describe('included files changed on disk', () => {
+  it('a didChangeWatchedFiles for an include re-lints the file that includes it', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'swapgs-watch-'));
+    const inc = path.join(dir, 'exit.inc');
+    const main = path.join(dir, 'main.asm');
+    writeFileSync(inc, '%macro EXIT_TO_USER 0\n    mov rsp, [gs:percpu.user_rsp]\n    o64 sysret\n%endmacro\n');
+    const mainText = BROKEN.replace('    mov rsp, [gs:percpu.user_rsp]\n    o64 sysret\n', '    EXIT_TO_USER\n').replace('bits 64\n', 'bits 64\n%include "exit.inc"\n');
+    writeFileSync(main, mainText);
+    await client.open(fileUri(main), mainText);
+    expect((await client.diagnosticsFor(fileUri(main))).some((d) => d.code === 'gs-kernel-base-on-exit')).toBe(true);
+    writeFileSync(inc, '%macro EXIT_TO_USER 0\n    mov rsp, [gs:percpu.user_rsp]\n    swapgs\n    o64 sysret\n%endmacro\n');
+    const before = client.published.length;
+    await client.conn.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: fileUri(inc), type: 2 }] });
+    const p = await client.waitFor((x) => x.uri === fileUri(main) && client.published.indexOf(x) >= before);
+    expect(p.diagnostics.filter((d) => d.code === 'gs-kernel-base-on-exit')).toEqual([]);
+  });
+});
+
 describe('robustness', () => {
   it('answers every request on binary garbage and keeps publishing', async () => {
     const u = uri('garbage');

@@ -6,6 +6,7 @@ import { CR4_FSGSBASE } from '../policy';
 
 export const rule: Rule = {
   id: 'fsgsbase-not-enabled',
+  on: ['fsgsbase'],
   check(L, _facts, ctx) {
     if (!L.effects.some((e) => e.kind === 'fsgsbase')) return [];
     // A CR4 write whose bit 16 is not known to be 0 counts as enabling it (no error on unknowns).

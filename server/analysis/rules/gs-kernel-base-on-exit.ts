@@ -6,6 +6,7 @@ import { entryName, gsRelated, gsSource, skippedSwapgs, uniqueBy } from './path'
 
 export const rule: Rule = {
   id: 'gs-kernel-base-on-exit',
+  on: ['return-to-user'],
   check(L, facts, ctx) {
     const ret = L.effects.find((e) => e.kind === 'return-to-user');
     if (!ret) return [];

@@ -5,6 +5,7 @@ import type { Rule } from './rule';
 
 export const rule: Rule = {
   id: 'gs-selector-load',
+  on: ['gs-selector-load'],
   check(L) {
     if (!L.effects.some((e) => e.kind === 'gs-selector-load')) return [];
     return [

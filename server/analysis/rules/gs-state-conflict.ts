@@ -81,6 +81,7 @@ function firstConflict(ctx: RuleContext, entry: number): { i: number; sig: strin
 
 export const rule: Rule = {
   id: 'gs-state-conflict',
+  on: ['gs-access', 'swapgs', 'return-to-user'],
   check(L, facts, ctx) {
     for (const { k, u, sig } of conflicts(L, facts)) {
       const first = firstConflict(ctx, k.entry);

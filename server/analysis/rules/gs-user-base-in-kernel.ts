@@ -6,6 +6,7 @@ import { entryName, gsRelated, gsSource } from './path';
 
 export const rule: Rule = {
   id: 'gs-user-base-in-kernel',
+  on: ['gs-access'],
   check(L, facts, ctx) {
     if (!L.effects.some((e) => e.kind === 'gs-access')) return [];
     if (ctx.p.userSection(ctx.p.records[L.index]!.section)) return [];

@@ -6,6 +6,7 @@ import { entryName, gsRelated, gsSource } from './path';
 
 export const rule: Rule = {
   id: 'gs-user-base-on-kernel-return',
+  on: ['return-to-user'],
   check(L, facts, ctx) {
     if (!L.effects.some((e) => e.kind === 'return-to-user' && e.insn === 'iret')) return [];
     const f = facts.find((x) => x.origin === 'kernel' && x.gs === 'user');

@@ -8,6 +8,7 @@ import { RFLAGS_IF } from '../policy';
 
 export const rule: Rule = {
   id: 'interrupts-enabled-with-user-gs',
+  on: ['interrupt-flag'],
   check(L, facts, ctx) {
     const e = L.effects.find((x) => x.kind === 'interrupt-flag');
     if (!e || e.kind !== 'interrupt-flag' || e.op === 'cli') return [];

@@ -5,6 +5,7 @@ import type { Rule } from './rule';
 
 export const rule: Rule = {
   id: 'privileged-in-user-code',
+  on: ['privileged'],
   check(L, _facts, ctx) {
     const e = L.effects.find((x) => x.kind === 'privileged');
     if (!e || e.kind !== 'privileged' || !ctx.p.userSection(ctx.p.records[L.index]!.section)) return [];

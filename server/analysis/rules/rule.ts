@@ -3,7 +3,7 @@
 
 import type { SourceRange } from '../../../emulator/asm/types';
 import type { Fact, WalkResult } from '../dataflow';
-import type { LInsn } from '../lower';
+import type { Effect, LInsn } from '../lower';
 import type { Program } from '../program';
 import type { EntryInfo } from '../types';
 
@@ -29,7 +29,9 @@ export interface RuleContext {
 
 export interface Rule {
   id: string;
-  /** Called for every instruction (reached or not) in address order. */
+  /** Effect kinds the rule looks at: `check` runs only for instructions with one of them. */
+  on?: readonly Effect['kind'][];
+  /** Called for every instruction (reached or not) with an effect in `on`, in address order. */
   check?(L: LInsn, facts: readonly Fact[], ctx: RuleContext): Finding[];
   /** Called once for file-level rules. */
   checkProgram?(ctx: RuleContext): Finding[];

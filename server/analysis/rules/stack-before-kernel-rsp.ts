@@ -6,6 +6,7 @@ import { entryRelated } from './path';
 
 export const rule: Rule = {
   id: 'stack-before-kernel-rsp',
+  on: ['stack-use'],
   check(L, facts, ctx) {
     const use = L.effects.find((e) => e.kind === 'stack-use');
     if (!use) return [];

@@ -7,6 +7,7 @@ import { uniqueBy } from './path';
 
 export const rule: Rule = {
   id: 'swapgs-speculation',
+  on: ['gs-access'],
   check(L, facts, ctx) {
     if (!L.effects.some((e) => e.kind === 'gs-access')) return [];
     const bad = facts.filter((f) => f.cplBranch >= 0 && !f.fenced && ctx.walk.branchesAroundSwapgs.has(f.cplBranch));

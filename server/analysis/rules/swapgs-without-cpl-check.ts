@@ -7,6 +7,7 @@ import { entryRelated } from './path';
 
 export const rule: Rule = {
   id: 'swapgs-without-cpl-check',
+  on: ['swapgs'],
   check(L, facts, ctx) {
     if (!L.effects.some((e) => e.kind === 'swapgs')) return [];
     const f = facts.find((x) => !x.checked && ctx.entries[x.entry]?.kind === 'interrupt');

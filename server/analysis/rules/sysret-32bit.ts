@@ -5,6 +5,7 @@ import type { Rule } from './rule';
 
 export const rule: Rule = {
   id: 'sysret-32bit',
+  on: ['return-to-user'],
   check(L) {
     if (L.code !== 'Sysretd') return [];
     return [

@@ -6,6 +6,7 @@ import { entryRelated } from './path';
 
 export const rule: Rule = {
   id: 'sysret-rcx-unchecked',
+  on: ['return-to-user'],
   check(L, facts, ctx) {
     if (!L.effects.some((e) => e.kind === 'return-to-user' && e.insn === 'sysret')) return [];
     const f = facts.find((x) => !x.rcxChecked);

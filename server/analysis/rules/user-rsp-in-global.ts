@@ -7,6 +7,7 @@ import { entryRelated } from './path';
 
 export const rule: Rule = {
   id: 'user-rsp-in-global',
+  on: ['rsp-save', 'rsp-write'],
   check(L, facts, ctx) {
     const save = L.effects.find((e) => e.kind === 'rsp-save' && e.dest === 'abs');
     const load = L.effects.find((e) => e.kind === 'rsp-write' && e.source === 'abs');

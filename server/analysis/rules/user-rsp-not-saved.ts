@@ -6,6 +6,7 @@ import { entryRelated } from './path';
 
 export const rule: Rule = {
   id: 'user-rsp-not-saved',
+  on: ['rsp-write'],
   check(L, facts, ctx) {
     if (!L.effects.some((e) => e.kind === 'rsp-write')) return [];
     if (L.effects.some((e) => e.kind === 'rsp-save')) return []; // xchg saves and loads at once
