@@ -102,11 +102,17 @@ interface LineRec {
 }
 
 interface EncCache {
-  key: string;
+  sig: (bigint | number | string | boolean | undefined)[];
   res: EncodeResult;
   /** No symbols, `$` or address dependence: reusable without re-evaluating. */
   fixed: boolean;
   defaultRel: boolean;
+}
+
+function sameSig(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** An expression of literals only (no symbols, `$`, `$$`). */
@@ -306,64 +312,62 @@ class Assembly {
 
   /** Effective-address evaluation: a linear combination of registers plus a displacement. */
   private evEa(e: Expr): EaVal {
+    const acc: EaVal = { v: 0n, r: 0, k: true, regs: [], hasTerm: false };
+    this.eaAdd(e, 1n, false, acc);
+    acc.v = i64(acc.v);
+    return acc;
+  }
+
+  /** Adds `coeff * e` to `acc`; `mul` marks registers written with an explicit `*` (NASM's index hint). */
+  private eaAdd(e: Expr, coeff: bigint, mul: boolean, acc: EaVal): void {
     switch (e.kind) {
-      case 'reg':
-        return { v: 0n, r: 0, k: true, regs: [{ name: e.name, coeff: 1n, mul: false }], hasTerm: false };
-      case 'unary': {
-        const a = this.evEa(e.arg);
-        if (e.op === '-') return { v: i64(-a.v), r: -a.r, k: a.k, regs: a.regs.map((x) => ({ ...x, coeff: -x.coeff })), hasTerm: a.hasTerm };
-        if (e.op === '+') return a;
-        if (a.regs.length) throw new EvalErr('invalid effective address', e.range);
-        return { ...this.ev(e), regs: [], hasTerm: true };
-      }
-      case 'binary': {
-        if (e.op === '+' || e.op === '-') {
-          const a = this.evEa(e.left);
-          const b = this.evEa(e.right);
-          const neg = e.op === '-';
-          const regs = a.regs.map((x) => ({ ...x }));
-          for (const rb of b.regs) {
-            const c = neg ? -rb.coeff : rb.coeff;
-            const ex = regs.find((x) => x.name === rb.name);
-            if (ex) {
-              ex.coeff += c;
-              ex.mul = ex.mul || rb.mul;
-            } else regs.push({ name: rb.name, coeff: c, mul: rb.mul });
+      case 'reg': {
+        for (const x of acc.regs) {
+          if (x.name === e.name) {
+            x.coeff += coeff;
+            x.mul ||= mul;
+            return;
           }
-          return {
-            v: i64(neg ? a.v - b.v : a.v + b.v),
-            r: neg ? a.r - b.r : a.r + b.r,
-            k: a.k && b.k,
-            regs,
-            hasTerm: a.hasTerm || b.hasTerm,
-          };
+        }
+        acc.regs.push({ name: e.name, coeff, mul });
+        return;
+      }
+      case 'unary':
+        if (e.op === '-' || e.op === '+') {
+          this.eaAdd(e.arg, e.op === '-' ? -coeff : coeff, mul, acc);
+          return;
+        }
+        break;
+      case 'binary':
+        if (e.op === '+' || e.op === '-') {
+          this.eaAdd(e.left, coeff, mul, acc);
+          this.eaAdd(e.right, e.op === '-' ? -coeff : coeff, mul, acc);
+          return;
         }
         if (e.op === '*') {
-          const a = this.evEa(e.left);
-          const b = this.evEa(e.right);
-          if (a.regs.length && b.regs.length) throw new EvalErr('invalid effective address: register multiplied by register', e.range);
-          const [rx, sc] = a.regs.length ? [a, b] : [b, a];
-          if (rx.regs.length) {
+          const lr = this.containsReg(e.left);
+          const rr = this.containsReg(e.right);
+          if (lr && rr) throw new EvalErr('invalid effective address: register multiplied by register', e.range);
+          if (lr || rr) {
+            const sc = this.ev(lr ? e.right : e.left);
             if (!sc.k && this.pass > 1) throw new EvalErr('scale factor must be a constant', e.range);
-            return {
-              v: i64(rx.v * sc.v),
-              r: 0,
-              k: rx.k && sc.k,
-              regs: rx.regs.map((x) => ({ name: x.name, coeff: x.coeff * sc.v, mul: true })),
-              hasTerm: rx.hasTerm,
-            };
+            acc.k &&= sc.k;
+            this.eaAdd(lr ? e.left : e.right, coeff * sc.v, true, acc);
+            return;
           }
-          return { v: i64(a.v * b.v), r: 0, k: a.k && b.k, regs: [], hasTerm: true };
         }
         break;
-      }
-      case 'cond':
-        break;
       default:
-        return { ...this.ev(e), regs: [], hasTerm: true };
+        break;
     }
-    if (this.containsReg(e)) throw new EvalErr('invalid effective address', e.range);
-    return { ...this.ev(e), regs: [], hasTerm: true };
+    if (e.kind !== 'binary' && e.kind !== 'unary' && e.kind !== 'cond') {
+      // A leaf: number, symbol, `$`, string.
+    } else if (this.containsReg(e)) throw new EvalErr('invalid effective address', e.range);
+    const x = this.ev(e);
+    acc.v += coeff * x.v;
+    acc.r += Number(coeff) * x.r;
+    acc.k &&= x.k;
+    acc.hasTerm = true;
   }
 
   private containsReg(e: Expr): boolean {
@@ -521,10 +525,11 @@ class Assembly {
     // Operands made of registers and literal numbers only: the bytes never change between passes.
     if (prev && prev.fixed && prev.defaultRel === this.defaultRel) return prev.res;
     const ops: EncOperand[] = [];
-    let key = this.defaultRel ? 'R' : 'A';
+    // The signature: every input the bytes depend on, as primitives compared with ===. Relative
+    // branches and RIP-relative operands depend only on (target - address), so identical jumps in
+    // different functions share one encoding.
+    const sig: (bigint | number | string | boolean | undefined)[] = [this.defaultRel];
     let addrDep = false;
-    // Relative branches and RIP-relative operands depend only on (target - address): key them by
-    // that difference so identical jumps in different functions share one encoding.
     let noShare = false;
     const address = this.curAddr().v;
     const branch = isBranch(s.mnemonic);
@@ -541,13 +546,13 @@ class Assembly {
         ops.push(enc);
         if (branch) {
           addrDep = true;
-          key += `|j${v.v - address}${v.k ? '' : '?'}${v.r}`;
-        } else key += `|i${v.v}${v.k ? '' : '?'}${v.r}`;
+          sig.push('j', v.v - address, v.k, v.r);
+        } else sig.push('i', v.v, v.k, v.r);
       } else {
         const m = this.memOperand(o);
         ops.push(m);
         if (m.kind !== 'mem') continue;
-        key += `|m${m.base ?? ''},${m.index ?? ''},${m.scale},${m.dispKnown ? 1 : 0},${m.hasSymbol ? 1 : 0},${m.hasDisp ? 1 : 0},`;
+        sig.push('m', m.base, m.index, m.scale, m.dispKnown, m.hasSymbol, m.hasDisp);
         const noBaseIndex = m.base === undefined && m.index === undefined;
         // RIP-relative per the encoder contract: a relocatable displacement with no base/index under
         // `rel` (explicit, or `default rel` without an fs:/gs: override).
@@ -557,25 +562,24 @@ class Assembly {
           (m.addressing === 'rel' || (this.defaultRel && m.addressing !== 'abs' && m.segment !== 'fs' && m.segment !== 'gs'));
         if (ripRel) {
           addrDep = true;
-          key += `r${m.disp - address}`;
+          sig.push('r', m.disp - address);
         } else if (m.base === 'rip' || m.base === 'eip' || (noBaseIndex && m.addressing === 'rel')) {
           addrDep = true;
           noShare = true;
-          key += `${m.disp}@${address}`;
-        } else key += `${m.disp}`;
+          sig.push(m.disp, address);
+        } else sig.push(m.disp);
       }
     }
-    const cached = prev;
-    if (cached && cached.key === key) return cached.res;
+    if (prev && sameSig(prev.sig, sig)) return prev.res;
     const fixed = !addrDep && s.operands.every((o) => o.kind === 'reg' || isLiteral(o.expr));
-    // Lines with the same text and operand values encode the same way wherever they sit (unless
-    // address-dependent): share encodings across lines (`swapgs`, `ret`, `mov rax, [gs:8]` ...).
+    // Lines with the same text and operand values encode the same way wherever they sit: share
+    // encodings across lines (`swapgs`, `ret`, `mov rax, [gs:8]` ...).
     let shareKey: string | undefined;
     if (!noShare) {
-      shareKey = `${s.prefixes.join(' ')} ${s.mnemonic} ${operandShape(s.operands)}${key}`;
+      shareKey = `${s.prefixes.join(' ')} ${s.mnemonic} ${operandShape(s.operands)}${sig.join(',')}`;
       const shared = SHARED_ENCODINGS.get(shareKey);
       if (shared) {
-        this.encCache.set(s, { key, res: shared, fixed, defaultRel: this.defaultRel });
+        this.encCache.set(s, { sig, res: shared, fixed, defaultRel: this.defaultRel });
         return shared;
       }
     }
@@ -586,7 +590,7 @@ class Assembly {
       // An encoder bug must not take the whole file down: report it on this line.
       res = { ok: false, message: `internal encoder error: ${err instanceof Error ? err.message : String(err)}` };
     }
-    this.encCache.set(s, { key, res, fixed, defaultRel: this.defaultRel });
+    this.encCache.set(s, { sig, res, fixed, defaultRel: this.defaultRel });
     if (shareKey !== undefined) {
       if (SHARED_ENCODINGS.size > 50_000) SHARED_ENCODINGS.clear();
       SHARED_ENCODINGS.set(shareKey, res);
