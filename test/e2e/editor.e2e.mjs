@@ -254,6 +254,19 @@ async function main() {
       log(`the quick fix changed ${after.split('\n').length - before.split('\n').length} line(s) of ${exampleName}`);
     });
     await page.screenshot({ path: path.join(results, '5-fixed.png') });
+    await step('open the walkthrough from the command palette', async () => {
+      await page.keyboard.press('F1');
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor({ state: 'visible', timeout: 15_000 });
+      await input.fill('>Welcome: Open Walkthrough');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Open Walkthrough' }).first().waitFor({ timeout: 30_000 });
+      await page.keyboard.press('Enter');
+      const row = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Get started with SwapGS Lab' });
+      await row.first().waitFor({ timeout: 30_000 });
+      await row.first().click();
+      await page.locator('.gettingStartedContainer', { hasText: 'Find a missing swapgs' }).first().waitFor({ timeout: 30_000 });
+    });
+    await page.screenshot({ path: path.join(results, '6-walkthrough.png') });
     if (consoleErrors.length) writeFileSync(path.join(results, 'browser-console-errors.log'), consoleErrors.join('\n'));
     ok = true;
     log('PASS');
