@@ -39,6 +39,8 @@ export interface EngineResult {
   program: AssembledProgram;
   diagnostics: Diagnostic[];
   entries: EntryView[];
+  /** Labels that looked like entries but were excluded by `; swapgs-lab: not-entry`. */
+  notEntries: { label: string; at: SourceRange }[];
   /** State before the instruction at `address` (undefined: not reached from any entry). */
   gsAt(address: number): GsView | undefined;
   /** State after it (for the hint after a swapgs). */
@@ -82,6 +84,7 @@ export function runEngine(text: string, file: string, host: FileHost, settings: 
     program,
     diagnostics: result.diagnostics,
     entries: result.entries.map((e) => ({ label: e.label, kind: e.kind, how: e.description })),
+    notEntries: result.notEntries.map((n) => ({ label: n.label, at: n.at })),
     gsAt: (a) => view(result.stateAt(a, 'before'), file),
     gsAfter: (a) => view(result.stateAt(a, 'after'), file),
   };

@@ -19,6 +19,7 @@ export interface DocumentModel {
   /** Findings located in this file (findings from included files are shown at the %include). */
   diagnostics: Diagnostic[];
   entries: EntryView[];
+  notEntries: { label: string; at: SourceRange }[];
   gsAt(address: number): GsView | undefined;
   gsAfter(address: number): GsView | undefined;
   /** Instructions whose user-visible line (the macro call site for expanded code) is `line` of this file. */
@@ -68,6 +69,7 @@ export function buildModel(input: ModelInput): DocumentModel {
     program: result.program,
     diagnostics,
     entries: result.entries,
+    notEntries: result.notEntries,
     gsAt: (a) => result.gsAt(a),
     gsAfter: (a) => result.gsAfter(a),
     instructionsOnLine(line) {

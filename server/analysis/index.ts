@@ -72,11 +72,11 @@ function analyzeUnsafe(program: AssembledProgram, options: AnalysisOptions): Ana
   for (let i = 0; i < p.insns.length; i++) {
     const L = p.insns[i]!;
     if (L.invalid || L.effects.length === 0) continue;
-    const ran = new Set<string>();
+    const ran: string[] = [];
     for (const e of L.effects) {
       for (const rule of byKind.get(e.kind) ?? []) {
-        if (ran.has(rule.id) || !rule.check) continue;
-        ran.add(rule.id);
+        if (!rule.check || (L.effects.length > 1 && ran.includes(rule.id))) continue;
+        ran.push(rule.id);
         const found = rule.check(L, facts(i), ctx);
         if (found.length) perInsn.push({ rule, i, found });
       }

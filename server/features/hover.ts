@@ -84,7 +84,10 @@ function labelHover(model: DocumentModel, name: string): string | undefined {
   if (sym.kind === 'label') {
     lines.push(`**${name}** — label at ${hex(sym.value)}${sym.section ? ` in \`${sym.section}\`` : ''}${sym.global ? ' (global)' : ''}`);
     const entry = model.entries.find((e) => e.label === name);
-    lines.push(entry ? `Taken as a **${entry.kind} entry**: ${entry.how}` : 'Not taken as an entry point.');
+    const excluded = model.notEntries.find((n) => n.label === name);
+    if (entry) lines.push(`Taken as a **${entry.kind} entry**: ${entry.how}`);
+    else if (excluded) lines.push(`Not an entry: \`; swapgs-lab: not-entry\` at line ${excluded.at.line + 1} overrides the guess.`);
+    else lines.push('Not taken as an entry point.');
   } else if (sym.kind === 'equ') {
     lines.push(`**${name}** equ ${hex(sym.value)} (${sym.value.toString()})`);
     const msr = msrNameOf(sym.value);

@@ -160,6 +160,17 @@ describe('hover', () => {
   });
 });
 
+describe('hover on excluded entries', () => {
+  it('says when `; swapgs-lab: not-entry` overrode a guessed entry', async () => {
+    const text = 'bits 64\nsection .text\nglobal my_syscall_stub\n; swapgs-lab: not-entry\nmy_syscall_stub:\n    o64 sysret\n';
+    const u = uri('notentry');
+    await client.open(u, text);
+    await client.diagnosticsFor(u);
+    const h = await client.request<Hover | null>('textDocument/hover', { textDocument: { uri: u }, position: posOf(text, 'my_syscall_stub:', 0, 3) });
+    expect(hoverText(h)).toMatch(/not-entry` at line 4/);
+  });
+});
+
 describe('completion', () => {
   it('offers mnemonics, registers, labels, macros and MSR names', async () => {
     const u = uri();
