@@ -13,8 +13,10 @@ export interface PreprocessLimits {
   maxMacroDepth: number;
   /** Iterations of one %rep. */
   maxRepIterations: number;
-  /** Lines read in total (file lines, macro and %rep body lines); stops runaway expansion. */
+  /** Lines read in total (file lines, macro and %rep body lines, directives); stops runaway expansion. */
   maxLines: number;
+  /** Lines produced (what the assembler gets); bounds memory. */
+  maxOutputLines: number;
   /** Nested %include files. */
   maxIncludeDepth: number;
   /** Tokens one line may grow to by single-line macro expansion. */
@@ -27,6 +29,7 @@ export const DEFAULT_LIMITS: PreprocessLimits = {
   maxMacroDepth: 1000,
   maxRepIterations: 1_000_000,
   maxLines: 5_000_000,
+  maxOutputLines: 2_000_000,
   maxIncludeDepth: 64,
   maxExpansionTokens: 200_000,
   maxDiagnostics: 1000,
@@ -110,6 +113,7 @@ interface RepSource extends SourceBase {
   lines: RawLine[];
   index: number;
   remaining: number;
+  reported?: boolean;
 }
 type Source = FileSource | MacroSource | RepSource;
 
@@ -221,7 +225,7 @@ class Preprocessor {
         continue;
       }
       if (++this.linesRead > this.limits.maxLines) {
-        this.error(raw.range, `preprocessing stopped: more than ${this.limits.maxLines} lines produced (runaway %rep or macro?)`);
+        this.error(raw.range, `preprocessing stopped: more than ${this.limits.maxLines} lines processed (runaway %rep or macro?)`);
         this.aborted = true;
         break;
       }
@@ -253,7 +257,9 @@ class Preprocessor {
     const src = this.stack.pop()!;
     this.cur = src;
     if (this.defining && this.defining.src === src) this.endOfSourceWhileDefining();
-    for (const c of src.conds) this.error(c.range, 'unterminated %if: no matching %endif');
+    // A %rep body repeats; its unclosed %if is reported once, not once per iteration.
+    if (!(src.kind === 'rep' && src.reported)) for (const c of src.conds) this.error(c.range, 'unterminated %if: no matching %endif');
+    if (src.kind === 'rep' && src.conds.length > 0) src.reported = true;
     if (src.kind === 'macro') {
       this.macroDepth--;
       src.mac.active--;
@@ -327,7 +333,8 @@ class Preprocessor {
     if (!this.emitting(src)) {
       if (dname !== undefined) {
         const cd = condDirective(dname);
-        if (cd) this.conditional(cd, first!, this.substitute(raw.tokens.slice(1), src), raw, src);
+        // Arguments are substituted only if this %elif is actually evaluated.
+        if (cd) this.conditional(cd, first!, () => this.substitute(raw.tokens.slice(1), src), raw, src);
         else if (dname === '%else') this.elseDirective(first!, src);
         else if (dname === '%endif') this.endifDirective(first!, src);
       }
@@ -346,6 +353,11 @@ class Preprocessor {
   }
 
   private emit(tokens: Token[], raw: RawLine, src: Source): void {
+    if (this.lines.length >= this.limits.maxOutputLines) {
+      this.error(raw.range, `preprocessing stopped: more than ${this.limits.maxOutputLines} lines produced (runaway %rep or macro?)`);
+      this.aborted = true;
+      return;
+    }
     const line: PreprocessedLine = { tokens, site: src.site ?? raw.range, stack: src.frames };
     if (raw.comment) line.comment = raw.comment;
     this.lines.push(line);
@@ -401,42 +413,30 @@ class Preprocessor {
     }
     if (!needs) return tokens;
     const mac = this.macroOf(src);
-    const out: Token[] = [];
-    // Parallel flags: out[i] came from a substitution (so it may paste onto a neighbour).
-    const subst: boolean[] = [];
-    const srcIdx: number[] = [];
+    const res: Token[] = [];
+    // Implicit pasting: `lbl%1`, `%1_x`, `%%l%1` join when written without space, and one side
+    // was substituted (NASM pastes the text; we re-lex the joined text).
+    let prevSubst = false;
     for (let i = 0; i < tokens.length; i++) {
       const t = tokens[i]!;
       const rep = this.substituteOne(t, mac);
-      if (rep === undefined) {
-        out.push(t);
-        subst.push(false);
-        srcIdx.push(i);
-      } else {
-        for (const r of rep) {
-          out.push(r);
-          subst.push(true);
-          srcIdx.push(i);
-        }
+      const isSubst = rep !== undefined;
+      const items = rep ?? [t];
+      if (items.length === 0) {
+        prevSubst = isSubst;
+        continue;
       }
-    }
-    // Implicit pasting: `lbl%1`, `%1_x`, `%%l%1` join when written without space.
-    const res: Token[] = [];
-    for (let i = 0; i < out.length; i++) {
-      const t = out[i]!;
+      let k = 0;
       const prev = res[res.length - 1];
-      if (prev && i > 0 && (subst[i] || subst[i - 1]) && srcIdx[i] !== srcIdx[i - 1]) {
-        const a = tokens[srcIdx[i - 1]!]!;
-        const b = tokens[srcIdx[i]!]!;
-        const firstOfB = srcIdx[i - 1] !== srcIdx[i];
-        if (firstOfB && adjacent(a, b) && pastable(prev) && pastable(t)) {
-          res.pop();
-          const r: SourceRange = { ...a.range, end: b.range.end };
-          for (const p of relex(prev.text + t.text, r)) res.push(p);
-          continue;
-        }
+      if (prev && i > 0 && (isSubst || prevSubst) && adjacent(tokens[i - 1]!, t) && pastable(prev) && pastable(items[0]!)) {
+        res.pop();
+        const a = tokens[i - 1]!;
+        const r: SourceRange = { file: a.range.file, line: a.range.line, start: a.range.start, end: t.range.end };
+        for (const p of relex(prev.text + items[0]!.text, r)) res.push(p);
+        k = 1;
       }
-      res.push(t);
+      for (; k < items.length; k++) res.push(items[k]!);
+      prevSubst = isSubst;
     }
     return res;
   }
@@ -674,7 +674,7 @@ class Preprocessor {
     const args = tokens.slice(1);
     const cd = condDirective(name);
     if (cd) {
-      this.conditional(cd, dir, args, raw, src);
+      this.conditional(cd, dir, () => args, raw, src);
       return;
     }
     switch (name) {
@@ -1133,14 +1133,15 @@ class Preprocessor {
 
   // ---- conditionals
 
-  private conditional(cd: { elif: boolean; type: string; negate: boolean }, dir: Token, args: Token[], raw: RawLine, src: Source): void {
+  private conditional(cd: { elif: boolean; type: string; negate: boolean }, dir: Token, args: () => Token[], raw: RawLine, src: Source): void {
     if (!cd.elif) {
       if (!this.emitting(src)) {
         src.conds.push({ state: 'never', range: raw.range });
         return;
       }
-      const v = this.condValue(cd, dir, args);
-      src.conds.push({ state: v ? 'true' : 'false', range: spanOf([dir, ...args], dir.range) });
+      const a = args();
+      const v = this.condValue(cd, dir, a);
+      src.conds.push({ state: v ? 'true' : 'false', range: spanOf([dir, ...a], dir.range) });
       return;
     }
     const c = src.conds[src.conds.length - 1];
@@ -1150,7 +1151,7 @@ class Preprocessor {
         c.state = 'done';
         return;
       case 'false':
-        c.state = this.condValue(cd, dir, args) ? 'true' : 'false';
+        c.state = this.condValue(cd, dir, args()) ? 'true' : 'false';
         return;
       case 'else-true':
       case 'else-false':

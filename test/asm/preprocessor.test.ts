@@ -340,6 +340,20 @@ describe('error recovery and limits', () => {
     expect(r.diagnostics).toMatchObject([{ code: 'macro-error', range: { line: 1 }, message: expect.stringContaining('%if') }]);
   });
 
+  it('reports an unclosed %if inside a %rep body once, not per iteration', () => {
+    const r = pp(lines('%rep 50', '%if 1', 'db 1', '%endrep', 'db 2'));
+    expect(r.text.at(-1)).toBe('db 2');
+    expect(errors(r.diagnostics)).toHaveLength(1);
+    expect(r.diagnostics[0]!.range.line).toBe(1);
+  });
+
+  it('reports %1 outside a macro, but not in a skipped branch (as nasm)', () => {
+    const r = pp(lines('%if 1', '%elif %1', '%endif', '%if 0', 'db %2', '%endif', 'db %1, 2'));
+    expect(r.diagnostics.map((d) => d.range.line)).toEqual([1, 6]);
+    expect(r.diagnostics[1]).toMatchObject({ range: { line: 6, start: 3, end: 5 }, message: expect.stringContaining('not in a macro call') });
+    expect(r.text).toEqual(['db , 2']);
+  });
+
   it('reports unterminated %macro and %rep at their opening lines', () => {
     expect(pp(lines('db 0', '%macro m 0', 'db 1')).diagnostics).toMatchObject([{ range: { line: 1 }, message: expect.stringContaining('%endmacro') }]);
     expect(pp(lines('db 0', '%rep 3', 'db 1')).diagnostics).toMatchObject([{ range: { line: 1 }, message: expect.stringContaining('%endrep') }]);
@@ -362,6 +376,12 @@ describe('error recovery and limits', () => {
     expect(errors(r.diagnostics)).toHaveLength(1);
     expect(r.diagnostics[0]!.message).toContain('1000');
     expect(r.diagnostics[0]!.range.line).toBe(3);
+  });
+
+  it('stops when the output grows past the output line limit', () => {
+    const r = pp(lines('%rep 100000', 'db 0', '%endrep', 'db 1'), {}, { limits: { maxOutputLines: 1000 } });
+    expect(r.lines).toHaveLength(1000);
+    expect(r.diagnostics).toMatchObject([{ severity: 'error', range: { line: 1 }, message: expect.stringContaining('1000 lines produced') }]);
   });
 
   it('refuses a %rep count above the limit', () => {
