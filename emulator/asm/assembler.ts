@@ -109,6 +109,14 @@ interface EncCache {
   defaultRel: boolean;
 }
 
+const COMPARISONS = new Set(['=', '==', '!=', '<>', '<', '<=', '>', '>=', '<=>', '&&', '||', '^^']);
+
+/** NASM's wording for an operator applied to a label address (nasm 2.16 eval.c). */
+function notScalar(op: string, range: SourceRange): EvalErr {
+  const what = op.startsWith('<<') || op.startsWith('>>') ? 'shift operator' : ['/', '//', '%', '%%'].includes(op) ? 'division operator' : `\`${op}\` operator`;
+  return new EvalErr(`${what} may only be applied to scalar values (a label address is relocatable; use a label difference such as \`lab - $$\`)`, range);
+}
+
 function sameSig(a: readonly unknown[], b: readonly unknown[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -277,6 +285,7 @@ class Assembly {
         const a = this.ev(e.arg);
         if (e.op === '-') return { v: i64(-a.v), r: -a.r, k: a.k };
         if (e.op === '+') return a;
+        if (a.r !== 0 && a.k) throw notScalar(e.op, e.range);
         return { v: this.scalarOp(e.op, a.v, 0n, e.range, true), r: 0, k: a.k };
       }
       case 'binary': {
@@ -285,6 +294,9 @@ class Assembly {
         const k = a.k && b.k;
         if (e.op === '+') return { v: i64(a.v + b.v), r: a.r + b.r, k };
         if (e.op === '-') return { v: i64(a.v - b.v), r: a.r - b.r, k };
+        // NASM keeps label addresses relocatable even in a flat binary: only + and - (and
+        // comparisons) may involve them; `lab >> 12` is an error there too.
+        if ((a.r !== 0 || b.r !== 0) && k && !COMPARISONS.has(e.op)) throw notScalar(e.op, e.range);
         if (e.op === '*') return { v: i64(a.v * b.v), r: 0, k };
         // Unknown operands of a division in an early pass: do not report a division by zero yet.
         if (!k && (e.op === '/' || e.op === '//' || e.op === '%' || e.op === '%%') && b.v === 0n) return { v: 0n, r: 0, k };

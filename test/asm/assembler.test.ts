@@ -136,3 +136,13 @@ describe('program model', () => {
     expect(errors('bits 32\n')[0]!.range.line).toBe(0);
   });
 });
+
+describe('NASM expression rules', () => {
+  it('rejects shifts and masks of label addresses like nasm, but allows label differences', () => {
+    const e = errors('x: mov eax, x >> 12\nmov eax, (x - $$) >> 12\nmov eax, x & 0xfff\n');
+    expect(e.map((d) => [d.range.line, /scalar/.test(d.message)])).toEqual([
+      [0, true],
+      [2, true],
+    ]);
+  });
+});

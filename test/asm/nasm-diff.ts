@@ -24,9 +24,10 @@ export function runNasm(file: string): { bytes?: Buffer; error?: string } {
   const src = readFileSync(file, 'utf8');
   const args = ['-f', 'bin', '-o', out];
   if (!/^\s*\[?\s*org\b/im.test(src)) args.push('--before', 'org 0x100000');
-  args.push(file);
+  args.push(path.resolve(file));
   try {
-    execFileSync('nasm', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    // nasm resolves %include/incbin against its working directory; ours against the including file.
+    execFileSync('nasm', args, { stdio: ['ignore', 'ignore', 'pipe'], cwd: path.dirname(path.resolve(file)) });
     return { bytes: readFileSync(out) };
   } catch (e) {
     return { error: String((e as { stderr?: Buffer }).stderr ?? e) };
