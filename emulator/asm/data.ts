@@ -130,7 +130,10 @@ export function encodeFloat(text: string, negative: boolean, bytes: number): { b
     exp++;
   }
   const emax = bias;
-  if (exp > emax) return { bytes: pack(expMax, lead), overflow: true };
+  // nasm 2.16.01 only saturates to infinity beyond emax+1; at exactly emax+1 it packs the
+  // significand under the all-ones exponent (an infinity or NaN bit pattern), with its warning.
+  if (exp > emax + 1) return { bytes: pack(expMax, lead), overflow: true };
+  if (exp === emax + 1) return { bytes: pack(expMax, explicitLead ? m : m - (1n << BigInt(p - 1))), overflow: true };
   if (m < 1n << BigInt(p - 1)) return { bytes: pack(0n, m), overflow: false }; // subnormal
   const frac = explicitLead ? m : m - (1n << BigInt(p - 1));
   return { bytes: pack(BigInt(exp + bias), frac), overflow: false };

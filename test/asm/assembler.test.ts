@@ -146,3 +146,45 @@ describe('NASM expression rules', () => {
     ]);
   });
 });
+
+describe('floating-point data against nasm', () => {
+  // Deterministic pseudo-random decimal literals: 1-20 significant digits, exponents per width.
+  function literals(count: number, expRange: number, seed: number): string[] {
+    let x = seed;
+    const rnd = (): number => {
+      x = (x * 1103515245 + 12345) % 2147483648;
+      return x / 2147483648;
+    };
+    const out: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const digits = Math.floor(rnd() * 20) + 1;
+      let m = '';
+      for (let d = 0; d < digits; d++) m += Math.floor(rnd() * 10);
+      const dot = Math.floor(rnd() * digits);
+      const e = Math.floor(rnd() * 2 * expRange) - expRange;
+      out.push(`${rnd() < 0.2 ? '-' : ''}${m.slice(0, dot) || '0'}.${m.slice(dot)}e${e}`);
+    }
+    return out;
+  }
+  const widths: [string, number, number][] = [
+    ['dw', 2, 10],
+    ['dd', 4, 45],
+    ['dq', 8, 320],
+    ['dt', 10, 4950],
+    ['do', 16, 4950],
+  ];
+  for (const [dir, size, range] of widths) {
+    it(`${dir}: 400 random literals (incl. subnormal and overflow) encode like nasm`, () => {
+      const lits = literals(400, range, 1234 + size);
+      const r = diffSource('bits 64\n' + lits.map((l) => `${dir} ${l}`).join('\n') + '\n');
+      expect(r.nasmError).toBeUndefined();
+      const bad: string[] = [];
+      for (let i = 0; i < lits.length; i++) {
+        const a = Buffer.from(r.ours.image.subarray(i * size, (i + 1) * size)).toString('hex');
+        const b = r.nasm!.subarray(i * size, (i + 1) * size).toString('hex');
+        if (a !== b) bad.push(`${lits[i]}: ours ${a} nasm ${b}`);
+      }
+      expect(bad).toEqual([]);
+    });
+  }
+});
