@@ -45,7 +45,14 @@ export function hover(model: DocumentModel, line: number, col: number): Hover | 
     if (text) return { contents: md(text), range };
   } else if (occ?.kind === 'macro') {
     const m = model.index.macros.get(occ.name);
-    if (m) return { contents: md(`\`\`\`nasm\n%macro ${occ.name} ${m.params}\n\`\`\`\nmacro defined at line ${m.line + 1}`), range };
+    if (m) {
+      // At a call site, also what the expansion does (its instructions, with the GS state).
+      const expanded = occ.definition ? [] : model.instructionsOnLine(line);
+      const parts = [`\`\`\`nasm\n%macro ${occ.name} ${m.params}\n\`\`\`\nmacro defined at line ${m.line + 1}`];
+      for (const ins of expanded.slice(0, 6)) parts.push(instructionHover(model, ins));
+      if (expanded.length > 6) parts.push(`… and ${expanded.length - 6} more instructions from this expansion`);
+      return { contents: md(parts.join('\n\n---\n\n')), range };
+    }
   } else if (occ?.kind === 'define') {
     const d = model.index.defines.get(occ.name);
     if (d) {
@@ -155,7 +162,7 @@ export function effectiveAddress(model: DocumentModel, ins: InstructionRecord, m
   }
   if (m.base) terms.push(m.base);
   if (m.index) terms.push(m.scale > 1 ? `${m.index}*${m.scale}` : m.index);
-  if (m.displacement !== 0n || terms.length === 0) {
+  if (m.displacement !== 0n || (!m.base && !m.index)) {
     const name = !m.base && !m.index ? symbolAt(model, m.displacement) : undefined;
     const d = m.displacement < 0n && terms.length ? `- ${hex(-m.displacement)}` : hex(BigInt.asUintN(64, m.displacement));
     const text = `${d}${name ? ` (${name})` : ''}`;
