@@ -188,3 +188,37 @@ describe('floating-point data against nasm', () => {
     });
   }
 });
+
+describe('jump relaxation against nasm (generated programs)', () => {
+  // Random label soup: forward/backward jumps, calls, padding and aligns, so jump sizes depend
+  // on each other across the 127-byte boundary; nasm's multi-pass result is the reference.
+  function program(seed: number): string {
+    let x = seed * 7919 + 1;
+    const rnd = (n: number): number => {
+      x = (x * 1103515245 + 12345) % 2147483648;
+      return Math.floor((x / 2147483648) * n);
+    };
+    const jumps = ['jmp', 'jz', 'jnz', 'jc', 'call', 'ja', 'jle'];
+    const nl = 30 + rnd(40);
+    const lines = ['bits 64', 'default rel'];
+    for (let i = 0; i < nl; i++) {
+      lines.push(`L${i}:`);
+      for (let j = rnd(4); j > 0; j--) {
+        const c = rnd(10);
+        if (c < 5) lines.push(`  ${jumps[rnd(jumps.length)]} L${rnd(nl)}`);
+        else if (c < 7) lines.push(`  times ${rnd(60)} nop`);
+        else if (c < 8) lines.push(`  align ${1 << rnd(5)}`);
+        else if (c < 9) lines.push(`  lea rax, [L${rnd(nl)}]`);
+        else lines.push(`  mov eax, L${rnd(nl)} - L${rnd(nl)}`);
+      }
+    }
+    return lines.join('\n') + '\n';
+  }
+  for (let seed = 0; seed < 16; seed++) {
+    it(`program ${seed}`, () => {
+      const r = diffSource(program(seed));
+      expect(r.nasmError).toBeUndefined();
+      expect(r.mismatch).toBeUndefined();
+    });
+  }
+});
