@@ -170,13 +170,18 @@ function immBytes(k: K): number {
 
 // ------------------------------------------------------------------ building
 
-let table: Map<string, Candidate[]> | undefined;
+const table = new Map<string, Candidate[] | null>();
 let regs: Map<string, RegInfo> | undefined;
 
-/** Candidates for a NASM mnemonic (lowercase), or undefined if NASM has no such mnemonic. */
+/** Candidates for a NASM mnemonic (lowercase), or undefined if NASM has no such mnemonic. Cached. */
 export function candidatesFor(mnemonic: string): Candidate[] | undefined {
-  if (!table) table = buildTable();
-  return table.get(mnemonic);
+  let c = table.get(mnemonic);
+  if (c === undefined) {
+    if (table.size > 10000) table.clear(); // bounded: garbage mnemonics cannot grow it without limit
+    c = buildCandidates(mnemonic) ?? null;
+    table.set(mnemonic, c);
+  }
+  return c ?? undefined;
 }
 
 /** Register by lowercase NASM name. */
@@ -185,32 +190,79 @@ export function registerInfo(name: string): RegInfo | undefined {
   return regs.get(name);
 }
 
-const siblings = new Map<string, Candidate[]>();
+let siblings: Map<string, Candidate[]> | undefined;
 
 /** The operand-less legacy form with the same opcode at another operand size (CBW -> CWDE/CDQE). */
 export function sizeSibling(c: Candidate, opSize: number): Candidate | undefined {
-  if (!table) table = buildTable();
+  if (!siblings) {
+    // Rare path (`o32 cbw`): index every operand-less legacy form once.
+    siblings = new Map();
+    for (const codes of index().byIced.values()) {
+      for (const code of codes) {
+        const x = candidate(code);
+        if (!x || x.encoding !== EncodingKind.Legacy || x.ops.length !== 0 || !x.mode64) continue;
+        let sl = siblings.get(x.sibKey);
+        if (!sl) siblings.set(x.sibKey, (sl = []));
+        sl.push(x);
+      }
+    }
+  }
   return siblings.get(c.sibKey)?.find((x) => x.opSize === opSize);
 }
 
-function buildTable(): Map<string, Candidate[]> {
-  const byIced = new Map<string, Candidate[]>();
+interface Index {
+  /** iced mnemonic (lowercase, renamed to NASM's spelling) -> its codes. */
+  byIced: Map<string, Code[]>;
+}
+
+let idx: Index | undefined;
+const candCache = new Map<Code, Candidate | null>();
+
+/**
+ * Pass 1 (once): which codes exist per mnemonic, from three OpCodeInfo fields per code.
+ * The full operand description of a code is read only when its mnemonic is first used.
+ */
+function index(): Index {
+  if (idx) return idx;
+  const byIced = new Map<string, Code[]>();
   const codeNames = Object.keys(Code).filter((k) => Number.isNaN(Number(k)));
   for (const name of codeNames) {
     const code = (Code as unknown as Record<string, number>)[name] as Code;
+    // Knights Corner mask instructions (VEX_KNC_*) are Xeon Phi only; NASM's k-instructions are AVX-512's.
+    if (name.startsWith('VEX_KNC_') || NASM_LACKS.has(code) || name === 'INVALID' || name.startsWith('DeclareByte') || name.startsWith('DeclareWord') || name.startsWith('DeclareDword') || name.startsWith('DeclareQword') || name.startsWith('MVEX_') || name.startsWith('XOP_')) continue;
     const info = CodeExt.opCode(code);
+    let mnem: string;
+    let enc: EncodingKind;
     try {
-      // Knights Corner mask instructions (VEX_KNC_*) are Xeon Phi only; NASM's k-instructions are AVX-512's.
-      if (!info.isInstruction || name.startsWith('VEX_KNC_') || NASM_LACKS.has(code)) continue;
-      const enc = info.encoding;
-      const mnem0 = (Mnemonic[info.mnemonic] ?? '').toLowerCase();
-      if (EVEX_FIRST.has(mnem0) ? enc !== EncodingKind.EVEX : enc !== EncodingKind.Legacy && enc !== EncodingKind.VEX && enc !== EncodingKind.D3NOW) continue;
-      // 16/32-bit-only branch forms (o16 jmp rel16 ...) never come out of NASM in 64-bit code.
-      const icedOps: K[] = [];
-      for (let i = 0; i < info.opCount; i++) icedOps.push(info.opKind(i));
-      if (icedOps.some((k) => k === K.br16_1 || k === K.br16_2 || k === K.br32_1 || k === K.br32_4 || k === K.xbegin_2 || k === K.farbr2_2 || k === K.farbr4_2)) continue;
-      const mnem = (Mnemonic[info.mnemonic] ?? '').toLowerCase();
-      if (!mnem) continue;
+      if (!info.isInstruction) continue;
+      enc = info.encoding;
+      mnem = (Mnemonic[info.mnemonic] ?? '').toLowerCase();
+    } finally {
+      info.free();
+    }
+    if (!mnem) continue;
+    if (EVEX_FIRST.has(mnem) ? enc !== EncodingKind.EVEX : enc !== EncodingKind.Legacy && enc !== EncodingKind.VEX && enc !== EncodingKind.D3NOW) continue;
+    const key = RENAMES[mnem] ?? mnem;
+    let list = byIced.get(key);
+    if (!list) byIced.set(key, (list = []));
+    list.push(code);
+  }
+  idx = { byIced };
+  return idx;
+}
+
+/** Pass 2 (per code, cached): the candidate as the matcher sees it, or null if NASM never emits it. */
+function candidate(code: Code): Candidate | null {
+  const hit = candCache.get(code);
+  if (hit !== undefined) return hit;
+  const info = CodeExt.opCode(code);
+  let cand: Candidate | null = null;
+  try {
+    const enc = info.encoding;
+    const icedOps: K[] = [];
+    for (let i = 0; i < info.opCount; i++) icedOps.push(info.opKind(i));
+    // 16/32-bit-only branch forms (o16 jmp rel16 ...) never come out of NASM in 64-bit code.
+    if (!icedOps.some((k) => k === K.br16_1 || k === K.br16_2 || k === K.br32_1 || k === K.br32_4 || k === K.xbegin_2 || k === K.farbr2_2 || k === K.farbr4_2)) {
       const hasImplicit = icedOps.some((k) => IMPLICIT_MEM.has(k));
       const icedToNasm: number[] = [];
       const ops: K[] = [];
@@ -222,49 +274,55 @@ function buildTable(): Map<string, Candidate[]> {
       const ms = info.memorySize;
       const memSize = ms === MemorySize.Unknown ? 0 : MemorySizeExt.size(ms);
       const mandatory = info.mandatoryPrefix;
-      let est = info.opCodeLength;
+      const opSize = info.operandSize;
+      const defaultOpSize64 = info.defaultOpSize64;
+      const addrSize = info.addressSize;
       const tbl = info.table;
+      let est = info.opCodeLength;
       if (enc === EncodingKind.Legacy) {
         if (tbl === OpCodeTableKind.T0F) est += 1;
         else if (tbl === OpCodeTableKind.T0F38 || tbl === OpCodeTableKind.T0F3A) est += 2;
         if (mandatory === MandatoryPrefix.P66 || mandatory === MandatoryPrefix.PF3 || mandatory === MandatoryPrefix.PF2) est += 1;
-        if (info.operandSize === 16) est += 1;
-        if (info.operandSize === 64 && !info.defaultOpSize64 && !info.forceOpSize64) est += 1;
+        if (opSize === 16) est += 1;
+        if (opSize === 64 && !defaultOpSize64 && !info.forceOpSize64) est += 1;
       } else if (enc === EncodingKind.VEX) {
         est += info.W === 1 || tbl !== OpCodeTableKind.T0F ? 3 : 2;
       } else {
-        est += 3; // 0F 0F ... ib
+        est += 3; // 62 P0 P1 P2 for EVEX / 0F 0F ... ib for 3DNow!
       }
       if (icedOps.some((k) => MODRM_KINDS.has(k))) est += 1;
-      if (info.addressSize === 32) est += 1; // 67 prefix: `loop` is E2, not the ECX form 67 E2
+      if (addrSize === 32) est += 1; // 67 prefix: `loop` is E2, not the ECX form 67 E2
       for (const k of icedOps) est += immBytes(k);
-      const cand: Candidate = {
-        code, name, ops, icedToNasm, icedOps, opSize: info.operandSize, memSize, encoding: enc, mandatory, est,
-        mode64: (info.mode64 || code === Code.Rdpid_r32) && !NASM_NOT_64.has(code), addrSize: info.addressSize, defaultOpSize64: info.defaultOpSize64,
+      cand = {
+        code, name: Code[code], ops, icedToNasm, icedOps, opSize, memSize, encoding: enc, mandatory, est,
+        mode64: (info.mode64 || code === Code.Rdpid_r32) && !NASM_NOT_64.has(code), addrSize, defaultOpSize64,
         sibKey: `${tbl}:${info.opCode}:${mandatory}:${icedOps.length}`,
         mr: ops.length >= 2 && RM_KINDS.has(ops[0]) && !RM_KINDS.has(ops[1]) && MODRM_KINDS.has(ops[1]),
       };
-      if (enc === EncodingKind.Legacy && ops.length === 0 && info.mode64) {
-        let sl = siblings.get(cand.sibKey);
-        if (!sl) siblings.set(cand.sibKey, (sl = []));
-        sl.push(cand);
-      }
-      const key = RENAMES[mnem] ?? mnem;
-      let list = byIced.get(key);
-      if (!list) byIced.set(key, (list = []));
-      list.push(cand);
-    } finally {
-      info.free();
+    }
+  } finally {
+    info.free();
+  }
+  candCache.set(code, cand);
+  return cand;
+}
+
+function buildCandidates(nasm: string): Candidate[] | undefined {
+  const { byIced } = index();
+  const names = ALIASES[nasm] ?? (NOT_IN_NASM.has(nasm) ? undefined : [nasm]);
+  if (!names) return undefined;
+  const list: Candidate[] = [];
+  let known = false;
+  for (const n of names) {
+    const codes = byIced.get(n);
+    if (!codes) continue;
+    known = true;
+    for (const c of codes) {
+      const x = candidate(c);
+      if (x) list.push(x);
     }
   }
-  const out = new Map<string, Candidate[]>();
-  for (const [k, v] of byIced) if (!NOT_IN_NASM.has(k)) out.set(k, v);
-  for (const [nasm, icedNames] of Object.entries(ALIASES)) {
-    const list: Candidate[] = [];
-    for (const n of icedNames) list.push(...(byIced.get(n) ?? []));
-    if (list.length) out.set(nasm, list);
-  }
-  return out;
+  return known ? list : undefined;
 }
 
 function buildRegs(): Map<string, RegInfo> {

@@ -205,7 +205,56 @@ function encode(req: EncodeRequest): EncodeResult {
   // `imul r, imm` is NASM's shorthand for `imul r, r, imm`.
   if (mnemonic === 'imul' && ops.length === 2 && ops[0].reg && ops[1].src.kind === 'imm') ops.splice(1, 0, ops[0]);
 
-  // ---- match
+  // ---- choose the form: cached per operand shape (the choice never depends on more than the shape)
+  const key = shapeKey(mnemonic, ops, pre.osize, implicitAddr);
+  let sel = selectionCache.get(key);
+  if (!sel) {
+    sel = select(mnemonic, cands, ops, pre.osize, implicitAddr);
+    if (selectionCache.size > 50000) selectionCache.clear();
+    selectionCache.set(key, sel);
+  }
+  if ('error' in sel) return { ok: false, message: sel.error };
+  const { live, rawOsize } = sel;
+
+  let lastErr = '';
+  for (const m of live) {
+    const r = build(req, ops, m, pre, rawOsize, mnemonic);
+    if (r.ok) return r;
+    lastErr = r.message;
+    if (!r.retry) break;
+  }
+  return { ok: false, message: lastErr || 'invalid combination of opcode and operands' };
+}
+
+interface Selected { live: Match[]; rawOsize: number }
+type Selection = Selected | { error: string };
+
+const selectionCache = new Map<string, Selection>();
+
+/**
+ * Everything the form choice depends on: registers, memory shape and size keywords, and for
+ * immediates which fields the value fits (not the value itself).
+ */
+function shapeKey(mnemonic: string, ops: Op[], osize: number, implicitAddr: number): string {
+  let k = `${mnemonic}|${osize}|${implicitAddr}`;
+  for (const o of ops) {
+    const s = o.src;
+    if (s.kind === 'reg') k += `|r${o.reg!.name}`;
+    else if (s.kind === 'mem') k += `|m${s.size ?? ''}:${s.dispSize ?? ''}:${o.base?.cls ?? ''}:${o.index?.cls ?? ''}`;
+    else k += `|i${s.size ?? ''}:${s.strict ? 1 : 0}:${s.jump ?? ''}:${s.known ? 1 : 0}:${s.hasSymbol ? 1 : 0}:${fitBits(s.value)}`;
+  }
+  return k;
+}
+
+/** Bit mask of the value ranges matchOperand tests. */
+function fitBits(value: bigint): number {
+  const v = BigInt.asIntN(64, value);
+  const s8 = (x: bigint) => x >= -128n && x <= 127n;
+  return (v >= -256n && v <= 255n ? 1 : 0) | (v >= -65536n && v <= 65535n ? 2 : 0) | (v >= -(1n << 32n) && v <= 0xffffffffn ? 4 : 0) |
+    (v >= -(1n << 31n) && v < 1n << 31n ? 8 : 0) | (s8(v) ? 16 : 0) | (s8(BigInt.asIntN(16, v)) ? 32 : 0) | (s8(BigInt.asIntN(32, v)) ? 64 : 0) | (v === 1n ? 128 : 0);
+}
+
+function select(mnemonic: string, cands: Candidate[], ops: Op[], osize: number, implicitAddr: number): Selection {
   const matches: Match[] = [];
   let fail = 'none' as Fail;
   const unsizedMem = ops.some((o) => o.src.kind === 'mem' && !o.src.size);
@@ -229,25 +278,24 @@ function encode(req: EncodeRequest): EncodeResult {
   if ((mnemonic === 'xchg' || mnemonic === 'test') && ops.length === 2) tryOrder([1, 0], true);
 
   if (matches.length === 0) {
-    if (cands.every((c) => !c.mode64)) return { ok: false, message: 'instruction not supported in 64-bit mode' };
-    return { ok: false, message: fail === 'size' ? 'mismatch in operand sizes' : 'invalid combination of opcode and operands' };
+    if (cands.every((c) => !c.mode64)) return { error: 'instruction not supported in 64-bit mode' };
+    return { error: fail === 'size' ? 'mismatch in operand sizes' : 'invalid combination of opcode and operands' };
   }
-  let live = matches.filter((m) => m.cand.mode64 && justified(m, ops, pre.osize));
-  if (live.length === 0) return { ok: false, message: 'instruction not supported in 64-bit mode' };
+  let live = matches.filter((m) => m.cand.mode64 && justified(m, ops, osize));
+  if (live.length === 0) return { error: 'instruction not supported in 64-bit mode' };
 
   // o16/o32/o64 choose among size variants of operand-less forms (`o64 sysret`, `o16 pushf`).
   let rawOsize = 0;
-  if (pre.osize > 16 && ops.length === 0 && live.length > 0 && live[0].cand.opSize === 16 && !live.some((m) => m.cand.opSize === pre.osize)) {
+  if (osize > 16 && ops.length === 0 && live.length > 0 && live[0].cand.opSize === 16 && !live.some((m) => m.cand.opSize === osize)) {
     // `o32 cbw` is CWDE, `o64 cbw` CDQE: the same opcode at the requested operand size.
-    const sib = live.length ? sizeSibling(live[0].cand, pre.osize) : undefined;
+    const sib = sizeSibling(live[0].cand, osize);
     if (sib) live = [{ cand: sib, order: [], overflow: false, swapped: false }];
   }
-  if (pre.osize) {
-    const sized = live.filter((m) => m.cand.opSize === pre.osize);
+  if (osize) {
+    // A size variant exists: it is the encoding; otherwise NASM writes the prefix as is (`o16 movsq`).
+    const sized = live.filter((m) => m.cand.opSize === osize);
     if (sized.length) live = sized;
-    else if (!live.some((m) => m.cand.opSize === 0 || m.cand.opSize === pre.osize)) rawOsize = pre.osize;
-    else rawOsize = pre.osize;
-    if (sized.length) rawOsize = 0;
+    else rawOsize = osize;
   }
 
   // ---- unsized memory operand: NASM needs a single possible size
@@ -262,7 +310,7 @@ function encode(req: EncodeRequest): EncodeResult {
       if (sizes.size > 1) {
         const def = DEFAULT_MEM_SIZE[mnemonic];
         if (def !== undefined && sizes.has(def)) live = live.filter((x) => memSizeOf(x.cand, x.order.indexOf(memIdx)) === def);
-        else return { ok: false, message: 'operation size not specified' };
+        else return { error: 'operation size not specified' };
       }
     }
   }
@@ -274,13 +322,13 @@ function encode(req: EncodeRequest): EncodeResult {
   const gprOps = ops.every((o) => o.reg && (o.reg.cls === 'r8' || o.reg.cls === 'r16' || o.reg.cls === 'r32' || o.reg.cls === 'r64'));
   const allSt0 = ops.length === 2 && ops.every((o) => o.reg?.name === 'st0');
   const strictBytes = strictWidth ? SIZE_BYTES[(strictWidth.src as Extract<EncOperand, { kind: 'imm' }>).size!] : 0;
-  const key = (m: Match) => {
+  const rankKey = (m: Match) => {
     const c = m.cand;
     const sx = c.ops.some((k) => k === K.imm8sex16 || k === K.imm8sex32 || k === K.imm8sex64) ? 0 : 1;
     const st = strictBytes && !c.ops.some((k) => immWidth(k) === strictBytes) ? 1 : 0;
     return [st, m.overflow ? 1 : 0, c.est, sx, m.swapped === prefSwap ? 0 : 1, (c.mr === gprOps) ? 0 : 1, allSt0 && c.ops[0] !== K.sti_opcode ? 1 : 0, c.code];
   };
-  const keys = new Map(live.map((m) => [m, key(m)]));
+  const keys = new Map(live.map((m) => [m, rankKey(m)]));
   live.sort((a, b) => {
     const ka = keys.get(a)!;
     const kb = keys.get(b)!;
@@ -288,14 +336,7 @@ function encode(req: EncodeRequest): EncodeResult {
     return 0;
   });
 
-  let lastErr = '';
-  for (const m of live) {
-    const r = build(req, ops, m, pre, rawOsize, mnemonic);
-    if (r.ok) return r;
-    lastErr = r.message;
-    if (!r.retry) break;
-  }
-  return { ok: false, message: lastErr || 'invalid combination of opcode and operands' };
+  return { live, rawOsize };
 }
 
 // ------------------------------------------------------------------ operand matching
@@ -528,6 +569,14 @@ function build(req: EncodeRequest, ops: Op[], m: Match, pre: Prefixes, rawOsize:
         I.setOpKind(j, OpKind.NearBranch64);
         target = BigInt.asUintN(64, s.value);
         shortBranch = k === K.br64_1;
+        if (shortBranch && s.known) {
+          // Clearly out of rel8 reach: skip to the rel32 form without a failed encode.
+          const d = BigInt.asIntN(64, target - BigInt(req.address));
+          if (d < -200n || d > 200n) {
+            const explicitShort = s.jump === 'short' || mnemonic.startsWith('loop') || mnemonic.endsWith('cxz');
+            return { ok: false, message: 'short jump is out of range', retry: !explicitShort };
+          }
+        }
         // A forward reference's guess may be anywhere: encode in range (the driver re-runs the pass).
         I.nearBranch64 = s.known ? target : BigInt(req.address);
         continue;
@@ -768,7 +817,7 @@ function setMemory(I: Instruction, j: number, k: K, op: Op, req: EncodeRequest, 
 function nasmPrefixOrder(extra: number[], bytes: Uint8Array, cand: Candidate): Uint8Array {
   let n = 0;
   while (n < bytes.length && isLegacyPrefix(bytes[n])) n++;
-  if (n === 0 && extra.length === 0) return bytes;
+  if (n + extra.length <= 1) return extra.length ? concat(extra, bytes) : bytes;
   const pfx = [...extra, ...bytes.subarray(0, n)];
   let mandatory = -1;
   if (cand.mandatory === MandatoryPrefix.P66) mandatory = 0x66;
@@ -785,6 +834,13 @@ function nasmPrefixOrder(extra: number[], bytes: Uint8Array, cand: Candidate): U
   out.set(sorted, 0);
   out.set(tail, sorted.length);
   out.set(bytes.subarray(n), sorted.length + tail.length);
+  return out;
+}
+
+function concat(head: number[], bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(head.length + bytes.length);
+  out.set(head, 0);
+  out.set(bytes, head.length);
   return out;
 }
 
