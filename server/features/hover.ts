@@ -156,14 +156,14 @@ export function effectiveAddress(model: DocumentModel, ins: InstructionRecord, m
   if (m.base === 'rip' || m.base === 'eip') {
     // iced reports the RIP-relative target as the displacement.
     const target = m.displacement;
-    const name = symbolAt(model, target);
+    const name = symbolAt(model, target, ins);
     terms.push(`${hex(target)}${name ? ` (${name})` : ''} (rip-relative)`);
     return terms.join(' + ');
   }
   if (m.base) terms.push(m.base);
   if (m.index) terms.push(m.scale > 1 ? `${m.index}*${m.scale}` : m.index);
   if (m.displacement !== 0n || (!m.base && !m.index)) {
-    const name = !m.base && !m.index ? symbolAt(model, m.displacement) : undefined;
+    const name = !m.base && !m.index ? symbolAt(model, m.displacement, ins) : undefined;
     const d = m.displacement < 0n && terms.length ? `- ${hex(-m.displacement)}` : hex(BigInt.asUintN(64, m.displacement));
     const text = `${d}${name ? ` (${name})` : ''}`;
     if (terms.length && d.startsWith('-')) return `${terms.join(' + ')} ${text}`;
@@ -172,7 +172,13 @@ export function effectiveAddress(model: DocumentModel, ins: InstructionRecord, m
   return terms.join(' + ');
 }
 
-function symbolAt(model: DocumentModel, address: bigint): string | undefined {
+/** The name the instruction itself used for this value (`percpu.user_rsp`), else a label there. */
+function symbolAt(model: DocumentModel, address: bigint, ins?: InstructionRecord): string | undefined {
+  const parent = ins ? model.index.parentAt[ins.site.line] : undefined;
+  for (const ref of ins?.symbolRefs ?? []) {
+    const s = model.program.symbols.get(ref.name) ?? (parent && ref.name.startsWith('.') ? model.program.symbols.get(parent + ref.name) : undefined);
+    if (s && BigInt.asUintN(64, s.value) === BigInt.asUintN(64, address)) return s.name;
+  }
   for (const s of model.program.symbols.values()) if (s.kind === 'label' && s.value === address) return s.name;
   return undefined;
 }
