@@ -469,10 +469,12 @@ class Preprocessor {
     let spec = text.slice(1);
     if (spec.startsWith('{')) spec = spec.slice(1, -1).trim();
     const n = mac.params.length;
-    const range = /^(\d+)\s*:\s*(\d+)$/.exec(spec);
+    const range = /^(-?\d+)\s*:\s*(-?\d+)$/.exec(spec);
     if (range) {
-      const a = Number(range[1]);
-      const b = Number(range[2]);
+      // `%{a:b}`, either end may count from the last parameter (-1 is the last).
+      const idx = (x: number) => (x < 0 ? n + x + 1 : x);
+      const a = idx(Number(range[1]));
+      const b = idx(Number(range[2]));
       const res: Token[] = [];
       const step = a <= b ? 1 : -1;
       for (let k = a; step > 0 ? k <= b : k >= b; k += step) {
