@@ -9,7 +9,7 @@ import { asmCommand } from './asm';
 import { lintCommand } from './lint';
 import { runCommand } from './run';
 
-/** The command table. `run` and `lint` join here as `import { runCommand } from './run'`. */
+/** The command table: one module per command. */
 const COMMANDS: Command[] = [asmCommand, runCommand, lintCommand];
 
 function topUsage(): string {
