@@ -3,7 +3,8 @@
 // conflictGs / unknownGs), both read from the analysis' state per instruction.
 
 import { InlayHintKind, type InlayHint } from 'vscode-languageserver/node';
-import type { InstructionRecord } from '../../emulator/asm/types';
+import { lexLine } from '../../emulator/asm/lexer';
+import type { InstructionRecord, Token } from '../../emulator/asm/types';
 import type { GsBase, GsView } from '../engine';
 import type { DocumentModel } from '../model';
 import { userSite } from '../model';
@@ -64,10 +65,14 @@ export function inlayHints(model: DocumentModel, span: LineRange): InlayHint[] {
 export function semanticTokens(model: DocumentModel): number[] {
   const marks: { line: number; start: number; length: number; mods: number }[] = [];
   const seen = new Set<string>();
+  // Only the lines with gs: operands are lexed (the full index is not needed here).
+  const lexed = new Map<number, Token[]>();
   for (const ins of model.program.instructions) {
     const op = gsOperand(ins);
     if (!op || op.range.file !== model.file) continue;
-    const tok = model.index.tokens[op.range.line]?.find(
+    let lineTokens = lexed.get(op.range.line);
+    if (!lineTokens) lexed.set(op.range.line, (lineTokens = lexLine(model.lines[op.range.line] ?? '', model.file, op.range.line).tokens));
+    const tok = lineTokens.find(
       (t) => t.kind === 'ident' && t.text.toLowerCase() === 'gs' && t.range.start >= op.range.start && t.range.end <= op.range.end,
     );
     if (!tok) continue;
