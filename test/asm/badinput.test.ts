@@ -89,3 +89,34 @@ describe('bad input', () => {
     for (const d of p.diagnostics) expect(d.range.file).toBe('osc.asm');
   });
 });
+
+describe('token soup', () => {
+  // Random lines built from NASM words and punctuation: whatever the combination, the
+  // assembler answers with diagnostics and never throws.
+  const atoms = ['mov', 'rax', 'eax', '[', ']', ',', '+', '-', '*', '2', '8', '0x10', 'lbl', 'lbl:', '.x', 'gs', ':', 'byte', 'qword', 'db', 'dd', 'dq',
+    '1.5', "'a'", '"str"', 'times', 'equ', '$', '$$', 'jmp', 'call', 'short', 'strict', 'rel', 'abs', 'section', '.data', 'align', '16', 'struc',
+    'endstruc', 'istruc', 'at', 'iend', 'resb', '(', ')', '?', 'lock', 'rep', 'org', 'bits', '64', 'default', 'incbin', 'extern', 'global',
+    'nosplit', 'rsp', 'r13', 'xmm0', 'cr3', '/', '//', '<<', '~', '-1', 'absolute', 'align=8', 'start=0x200000', 'vstart=5', 'follows=.text',
+    'st0', 'k1', '{', '}', '__Infinity__', 'dt', 'do', 'dw'];
+  it('1000 random programs assemble without throwing', () => {
+    let x = 7;
+    const rnd = (n: number): number => {
+      x = (x * 1103515245 + 12345) % 2147483648;
+      return Math.floor((x / 2147483648) * n);
+    };
+    for (let i = 0; i < 1000; i++) {
+      const lines: string[] = [];
+      for (let l = rnd(12) + 1; l > 0; l--) {
+        const toks: string[] = [];
+        for (let t = rnd(8); t > 0; t--) toks.push(atoms[rnd(atoms.length)]!);
+        lines.push(toks.join(' '));
+      }
+      const src = lines.join('\n');
+      const p = assemble(src, 'soup.asm', { host, maxPasses: 20 });
+      for (const d of p.diagnostics) {
+        expect(d.range.end, src).toBeGreaterThanOrEqual(d.range.start);
+        expect(d.range.line, src).toBeLessThan(lines.length);
+      }
+    }
+  });
+});
