@@ -1,7 +1,7 @@
 // The assembler driver against `nasm -f bin`: every fixture must assemble to the same bytes,
 // plus the program model (sections, symbols, line table, records) a user of the image relies on.
 
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { assemble } from '../../emulator/asm/index';
@@ -21,6 +21,18 @@ describe('differential against nasm -f bin (fixtures)', () => {
       const r = diffWithNasm(path.join(FIXTURES, f));
       expect(r.nasmError).toBeUndefined();
       expect(r.ours.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+      expect(r.mismatch).toBeUndefined();
+    });
+  }
+});
+
+describe('differential against nasm -f bin (examples/)', () => {
+  const dir = path.join(__dirname, '../../examples');
+  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.asm')).sort() : [];
+  for (const f of files) {
+    it(f, () => {
+      const r = diffWithNasm(path.join(dir, f));
+      expect(r.nasmError).toBeUndefined();
       expect(r.mismatch).toBeUndefined();
     });
   }
