@@ -875,6 +875,12 @@ class Preprocessor {
       this.error(dir.range, `\`${dir.text}\` expects an expression`);
       return undefined;
     }
+    const bad = exp.find((t) => t.kind === 'error');
+    if (bad) {
+      const what = bad.text.length > 1 ? 'unterminated string' : `unexpected character \`${bad.text}\``;
+      this.error(bad.range, `\`${dir.text}\`: ${what}`, 'syntax-error');
+      return undefined;
+    }
     const r = parseExpr(exp, 0);
     if ('error' in r) {
       this.error(r.range, `\`${dir.text}\`: ${r.error}`);

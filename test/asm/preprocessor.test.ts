@@ -329,6 +329,14 @@ describe('error recovery and limits', () => {
     expect(r.diagnostics[0]).toMatchObject({ severity: 'error', code: 'macro-error', range: { line: 1 } });
   });
 
+  it('reports a lexing problem in a directive as a syntax error', () => {
+    const r = pp(lines("%if 'abc", '%endif', "%assign x 1 \\ 2"));
+    expect(r.diagnostics.map((d) => [d.code, d.range.line, d.range.start])).toEqual([
+      ['syntax-error', 0, 4],
+      ['syntax-error', 2, 12],
+    ]);
+  });
+
   it('reports an undefined symbol in %if by name', () => {
     const r = pp(lines('%if FOO > 1', '%endif'));
     expect(r.diagnostics[0]!.message).toContain('`FOO`');
@@ -368,6 +376,24 @@ describe('error recovery and limits', () => {
   it('does not expand a plain %macro inside itself (nasm -E checked)', () => {
     const r = pp(lines('%macro deep 1', '%if %1 > 0', 'db %1', 'deep %1 - 1', '%endif', '%endmacro', 'deep 3'));
     expect(r.text).toEqual(['db 3', 'deep 3 - 1']);
+  });
+
+  it('gives each malformed directive one located error and keeps the next line', () => {
+    const bad = [
+      '%define', '%define 1 2', '%define f(x', '%define f(1) x', '%undef', '%assign', '%assign x', '%assign x 1 +',
+      '%assign x y', '%assign x 1/0', '%strlen s', '%strlen s 5', "%substr s 'abc'", "%substr s 'abc' q", '%strcat s 1',
+      '%deftok t 5', '%macro', '%macro 5', '%macro m', '%macro m x', '%macro m 3-1', '%macro m 1-', '%rotate 1',
+      '%exitrep', '%exitmacro', '%include', '%if', '%if 1 2', '%elif 1', '%pop', '%repl x', '%rep', '%rep x',
+      '%ifdef', '%ifidn a', '%ifmacro', "%if 'unterminated", '%bogus',
+    ];
+    for (const line of bad) {
+      const close = line.startsWith('%if') ? '%endif' : line.startsWith('%rep') ? '%endrep' : '%endmacro';
+      const r = pp(lines(line, close, 'db 1'));
+      const errs = errors(r.diagnostics).filter((d) => d.range.line === 0);
+      expect(errs, line).toHaveLength(1);
+      expect(errs[0]!.range.file, line).toBe('/p/main.asm');
+      expect(r.text.at(-1), line).toBe('db 1');
+    }
   });
 
   it('stops infinite %rmacro recursion at the depth limit with one error', () => {
