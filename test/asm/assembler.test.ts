@@ -234,3 +234,13 @@ describe('jump relaxation against nasm (generated programs)', () => {
     });
   }
 });
+
+describe('indirect branches', () => {
+  it('accepts `near` before a memory operand like nasm', () => {
+    const r = diffSource('bits 64\njmp near [rax]\ncall near [rax + 8]\njmp qword [rbx]\n');
+    expect(r.mismatch).toBeUndefined();
+  });
+  it('rejects far indirect branches with a located error', () => {
+    expect(errors('nop\njmp far [rax]\n')[0]).toMatchObject({ code: 'syntax-error', range: { line: 1, start: 4 } });
+  });
+});
