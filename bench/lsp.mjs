@@ -178,6 +178,23 @@ export async function run({ helpers = 1000, edits = 15 } = {}) {
   }
   const mem = rssOf(proc.pid);
 
+  // Requests an editor sends after an edit, on the current (already linted) version.
+  const td = { textDocument: { uri } };
+  const mid = lines.findIndex((l) => l === `helper_${Math.floor(helpers / 2)}:`);
+  const timeIt = async (method, params) => {
+    const t0 = performance.now();
+    await conn.sendRequest(method, params);
+    return performance.now() - t0;
+  };
+  const requests = {
+    hover: await timeIt('textDocument/hover', { ...td, position: { line: mid + 1, character: 15 } }),
+    hoverAgain: await timeIt('textDocument/hover', { ...td, position: { line: mid + 3, character: 6 } }),
+    semanticTokens: await timeIt('textDocument/semanticTokens/full', td),
+    inlayHints: await timeIt('textDocument/inlayHint', { ...td, range: { start: { line: mid, character: 0 }, end: { line: mid + 60, character: 0 } } }),
+    completion: await timeIt('textDocument/completion', { ...td, position: { line: mid + 2, character: 8 } }),
+    documentSymbol: await timeIt('textDocument/documentSymbol', td),
+  };
+
   await conn.sendRequest('shutdown');
   await conn.sendNotification('exit');
   conn.dispose();
@@ -197,6 +214,7 @@ export async function run({ helpers = 1000, edits = 15 } = {}) {
     rssAfterOpenMB: afterOpen.rss,
     nasmMs,
     nasmOk: nasm.status === 0,
+    requests,
   };
   const f = (x) => (Number.isFinite(x) ? x.toFixed(1) : 'n/a');
   console.log(`lsp: ${result.lines} lines, ${helpers} chained helpers, ${result.diagnostics} diagnostics`);
@@ -204,6 +222,7 @@ export async function run({ helpers = 1000, edits = 15 } = {}) {
   console.log(`lsp: edit -> diagnostics (${edits} edits)   median ${f(result.editMedianMs)} ms, p90 ${f(result.editP90Ms)} ms, max ${f(result.editMaxMs)} ms   (target 50 ms)`);
   console.log(`lsp: typing burst, last key -> diags  ${f(burstMs)} ms`);
   console.log(`lsp: server memory                    RSS ${f(mem.rss)} MB, peak ${f(mem.peak)} MB   (target < 200 MB)`);
+  console.log(`lsp: requests (ms)                     ${Object.entries(requests).map(([k, v]) => `${k} ${f(v)}`).join(', ')}`);
   console.log(`lsp: nasm -f bin same file            ${f(nasmMs)} ms${nasm.status === 0 ? '' : ` (nasm failed: ${nasm.stderr.split('\n')[0]})`}`);
   return result;
 }

@@ -74,6 +74,17 @@ function view(s: GsStateSummary | undefined, file: string): GsView | undefined {
   return { base, short, text: s.text, since: s.swapSites };
 }
 
+/** Hovers, inlay hints and semantic tokens ask for the same addresses again and again per version. */
+function memo(f: (address: number) => GsView | undefined): (address: number) => GsView | undefined {
+  const cache = new Map<number, GsView | undefined>();
+  return (a) => {
+    if (cache.has(a)) return cache.get(a);
+    const v = f(a);
+    cache.set(a, v);
+    return v;
+  };
+}
+
 export function runEngine(text: string, file: string, host: FileHost, settings: LintSettings): EngineResult {
   const program = assembleForLint(text, file, host, settings.includePaths);
   const result = analyze(program, {
@@ -85,7 +96,7 @@ export function runEngine(text: string, file: string, host: FileHost, settings: 
     diagnostics: result.diagnostics,
     entries: result.entries.map((e) => ({ label: e.label, kind: e.kind, how: e.description })),
     notEntries: result.notEntries.map((n) => ({ label: n.label, at: n.at })),
-    gsAt: (a) => view(result.stateAt(a, 'before'), file),
-    gsAfter: (a) => view(result.stateAt(a, 'after'), file),
+    gsAt: memo((a) => view(result.stateAt(a, 'before'), file)),
+    gsAfter: memo((a) => view(result.stateAt(a, 'after'), file)),
   };
 }

@@ -13,8 +13,14 @@ import type { Program } from './program';
 /** One abstract path state. Immutable; `key` identifies it. */
 export interface Fact {
   readonly key: string;
-  /** Index into the entries list. */
+  /** Index into the entries list (the first entry that reached this state). */
   entry: number;
+  /**
+   * What the key uses instead of `entry`: each syscall entry on its own, all interrupt entries
+   * together, so 256 stubs jumping to one common handler walk it once per distinct state, not
+   * 256 times (findings there name the first stub).
+   */
+  group: string;
   origin: Origin;
   gs: GsBase;
   /** Instruction index of the swapgs that produced `gs` (-1: the base the entry started with). */
@@ -49,7 +55,7 @@ type FactInit = Omit<Fact, 'key'>;
 
 export function makeFact(f: FactInit): Fact {
   const key = [
-    f.entry, f.origin, f.gs, f.gsSite, f.checked ? 1 : 0, f.unchecked ? 1 : 0, f.cplBranch, f.fenced ? 1 : 0, f.stack,
+    f.group, f.origin, f.gs, f.gsSite, f.checked ? 1 : 0, f.unchecked ? 1 : 0, f.cplBranch, f.fenced ? 1 : 0, f.stack,
     f.saved, f.savedSite, f.kstackSite, f.csOff, f.csReg, f.ifl, f.rcxChecked ? 1 : 0, f.probe ? 1 : 0, f.flags,
   ].join('|');
   return { ...f, key };
@@ -112,6 +118,7 @@ export const shiftCs = (csOff: string, delta: number | undefined): string => {
 export function entryFacts(entryIndex: number, e: EntryInfo, opts: WalkOptions): Fact[] {
   const common = {
     entry: entryIndex,
+    group: e.kind === 'syscall' ? `s${entryIndex}` : 'i',
     gsSite: -1,
     unchecked: false,
     cplBranch: -1,

@@ -3,8 +3,7 @@
 // conflictGs / unknownGs), both read from the analysis' state per instruction.
 
 import { InlayHintKind, type InlayHint } from 'vscode-languageserver/node';
-import { lexLine } from '../../emulator/asm/lexer';
-import type { InstructionRecord, Token } from '../../emulator/asm/types';
+import type { InstructionRecord } from '../../emulator/asm/types';
 import type { GsBase, GsView } from '../engine';
 import type { DocumentModel } from '../model';
 import { userSite } from '../model';
@@ -64,29 +63,27 @@ export function inlayHints(model: DocumentModel, span: LineRange): InlayHint[] {
 /** LSP semantic token data (relative encoding) for the `gs` of each gs: operand written in this file. */
 export function semanticTokens(model: DocumentModel): number[] {
   const marks: { line: number; start: number; length: number; mods: number }[] = [];
-  const seen = new Set<string>();
-  // Only the lines with gs: operands are lexed (the full index is not needed here).
-  const lexed = new Map<number, Token[]>();
+  const seen = new Map<string, (typeof marks)[number]>();
   for (const ins of model.program.instructions) {
     const op = gsOperand(ins);
     if (!op || op.range.file !== model.file) continue;
-    let lineTokens = lexed.get(op.range.line);
-    if (!lineTokens) lexed.set(op.range.line, (lineTokens = lexLine(model.lines[op.range.line] ?? '', model.file, op.range.line).tokens));
-    const tok = lineTokens.find(
-      (t) => t.kind === 'ident' && t.text.toLowerCase() === 'gs' && t.range.start >= op.range.start && t.range.end <= op.range.end,
-    );
-    if (!tok) continue;
+    // The `gs` of `gs:` inside the operand as written (`[gs:x]`, `qword gs:[x]`).
+    const written = (model.lines[op.range.line] ?? '').slice(op.range.start, op.range.end);
+    const at = /\bgs\s*:/i.exec(written);
+    if (!at) continue;
+    const tok = { range: { line: op.range.line, start: op.range.start + at.index, end: op.range.start + at.index + 2 } };
     const key = `${tok.range.line}:${tok.range.start}`;
     const state = model.gsAt(ins.address);
     const mods = MODIFIER_BIT[state?.base ?? 'unknown'];
     if (seen.has(key)) {
       // Several expansions of one macro line: a token seen in different states is a conflict.
-      const prev = marks.find((m) => m.line === tok.range.line && m.start === tok.range.start)!;
+      const prev = seen.get(key)!;
       if (prev.mods !== mods) prev.mods = MODIFIER_BIT.conflict;
       continue;
     }
-    seen.add(key);
-    marks.push({ line: tok.range.line, start: tok.range.start, length: tok.range.end - tok.range.start, mods });
+    const mark = { line: tok.range.line, start: tok.range.start, length: tok.range.end - tok.range.start, mods };
+    seen.set(key, mark);
+    marks.push(mark);
   }
   marks.sort((a, b) => a.line - b.line || a.start - b.start);
   const data: number[] = [];
