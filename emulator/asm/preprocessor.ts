@@ -4,6 +4,7 @@
 
 import { evalExpr, parseExpr, parseNumber, parseStringLiteral } from './expr';
 import { lexLine } from './lexer';
+import { condDirective, elifStep, elseStep, emitting, sameTokens, tokenTypeTest, type Cond, type CondDirective } from './preprocessor-cond';
 import { BUILTIN_NAMES, SmacroTable } from './preprocessor-smacro';
 import { adjacent, mkTok, quoteString, relex, spanOf, splitArgs, tokensText } from './preprocessor-util';
 import type { Diagnostic, ExpansionFrame, FileHost, PreprocessedLine, Severity, SourceRange, Token } from './types';
@@ -76,14 +77,6 @@ interface MMacro {
   active: number;
 }
 
-// Conditional states, after NASM's: TRUE emits; FALSE still looks for a true %elif/%else;
-// DONE had its true branch; NEVER sits inside a non-emitting parent.
-type CondState = 'true' | 'false' | 'done' | 'never' | 'else-true' | 'else-false';
-interface Cond {
-  state: CondState;
-  range: SourceRange;
-}
-
 interface SourceBase {
   frames: ExpansionFrame[];
   conds: Cond[];
@@ -129,24 +122,6 @@ function invertCc(cc: string): string {
   if (cc === 'pe') return 'po';
   if (cc === 'po') return 'pe';
   return cc.startsWith('n') ? cc.slice(1) : `n${cc}`;
-}
-
-const COND_TYPES = new Set(['', 'def', 'macro', 'idn', 'idni', 'num', 'str', 'id', 'token', 'empty', 'ctx', 'env']);
-
-/** `%ifnidn` -> { type: 'idn', negate: true }; undefined when not a conditional. */
-function condDirective(name: string): { elif: boolean; type: string; negate: boolean } | undefined {
-  let rest: string;
-  let elif: boolean;
-  if (name.startsWith('%elif')) {
-    rest = name.slice(5);
-    elif = true;
-  } else if (name.startsWith('%if')) {
-    rest = name.slice(3);
-    elif = false;
-  } else return undefined;
-  if (COND_TYPES.has(rest)) return { elif, type: rest, negate: false };
-  if (rest.startsWith('n') && COND_TYPES.has(rest.slice(1))) return { elif, type: rest.slice(1), negate: true };
-  return undefined;
 }
 
 class Preprocessor {
@@ -317,8 +292,7 @@ class Preprocessor {
   // ------------------------------------------------------------ one line
 
   private emitting(src: Source): boolean {
-    const c = src.conds[src.conds.length - 1];
-    return !c || c.state === 'true' || c.state === 'else-true';
+    return emitting(src.conds);
   }
 
   private processLine(raw: RawLine, src: Source): void {
@@ -1141,7 +1115,7 @@ class Preprocessor {
 
   // ---- conditionals
 
-  private conditional(cd: { elif: boolean; type: string; negate: boolean }, dir: Token, args: () => Token[], raw: RawLine, src: Source): void {
+  private conditional(cd: CondDirective, dir: Token, args: () => Token[], raw: RawLine, src: Source): void {
     if (!cd.elif) {
       if (!this.emitting(src)) {
         src.conds.push({ state: 'never', range: raw.range });
@@ -1154,40 +1128,16 @@ class Preprocessor {
     }
     const c = src.conds[src.conds.length - 1];
     if (!c) return this.error(dir.range, `\`${dir.text}\`: no matching %if`);
-    switch (c.state) {
-      case 'true':
-        c.state = 'done';
-        return;
-      case 'false':
-        c.state = this.condValue(cd, dir, args()) ? 'true' : 'false';
-        return;
-      case 'else-true':
-      case 'else-false':
-        this.error(dir.range, `\`${dir.text}\` after %else`);
-        c.state = 'never';
-        return;
-      default:
-        return;
-    }
+    const step = elifStep(c);
+    if (step.error) this.error(dir.range, `\`${dir.text}\` ${step.error}`);
+    if (step.evaluate) c.state = this.condValue(cd, dir, args()) ? 'true' : 'false';
   }
 
   private elseDirective(dir: Token, src: Source): void {
     const c = src.conds[src.conds.length - 1];
     if (!c) return this.error(dir.range, '`%else`: no matching %if');
-    switch (c.state) {
-      case 'true':
-      case 'done':
-        c.state = 'else-false';
-        return;
-      case 'false':
-        c.state = 'else-true';
-        return;
-      case 'never':
-        return;
-      default:
-        this.error(dir.range, '`%else` after %else');
-        c.state = 'else-false';
-    }
+    const err = elseStep(c);
+    if (err) this.error(dir.range, err);
   }
 
   private endifDirective(dir: Token, src: Source): void {
@@ -1195,7 +1145,7 @@ class Preprocessor {
     src.conds.pop();
   }
 
-  private condValue(cd: { type: string; negate: boolean }, dir: Token, args: Token[]): boolean {
+  private condValue(cd: CondDirective, dir: Token, args: Token[]): boolean {
     const v = this.condTest(cd.type, dir, args);
     return cd.negate ? !v : v;
   }
@@ -1247,14 +1197,7 @@ class Preprocessor {
       case 'id':
       case 'token':
       case 'empty': {
-        const exp = this.expand(args);
-        if (type === 'empty') return exp.length === 0;
-        if (type === 'token') return exp.length === 1;
-        let i = 0;
-        if (type === 'num' && exp[0]?.kind === 'op' && exp[0].text === '-') i = 1;
-        if (exp.length !== i + 1) return false;
-        const k = exp[i]!.kind;
-        return type === 'num' ? k === 'number' : type === 'str' ? k === 'string' : k === 'ident';
+        return tokenTypeTest(type, this.expand(args));
       }
       case 'ctx': {
         const top = this.contexts[this.contexts.length - 1];
@@ -1337,25 +1280,6 @@ function splitGreedy(toks: Token[], max: number): Token[][] {
     }
   }
   return splitArgs(toks, 0, toks.length, false);
-}
-
-function sameTokens(a: Token[], b: Token[], caseless: boolean): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    if (x.kind === 'string' && y.kind === 'string') {
-      const bx = parseStringLiteral(x.text);
-      const by = parseStringLiteral(y.text);
-      if (!(bx instanceof Uint8Array) || !(by instanceof Uint8Array)) return false;
-      const sx = new TextDecoder().decode(bx);
-      const sy = new TextDecoder().decode(by);
-      if (caseless ? sx.toLowerCase() !== sy.toLowerCase() : sx !== sy) return false;
-      continue;
-    }
-    if (caseless ? x.text.toLowerCase() !== y.text.toLowerCase() : x.text !== y.text) return false;
-  }
-  return true;
 }
 
 function describeCount(m: MMacro): string {
