@@ -261,7 +261,7 @@ export class Machine {
       n = Math.max(1, n);
       if (x.state === 'waiting') this.wake(c, x);
       const before = c.icount;
-      const reason = c.run(n);
+      const reason = this.runCore(c, n);
       const r = this.account(i, c, x, before, reason);
       if (r) {
         if (r.kind === 'breakpoint') this.resume = { core: i, icount: c.icount };
@@ -290,6 +290,26 @@ export class Machine {
     this.sliceUsed = saved;
     this.resume = { core: i, icount: c.icount };
     return r ?? { kind: 'step', core: i };
+  }
+
+  /**
+   * Runs up to `n` instructions. While an interrupt is pending but blocked (IF=0 or the sti/mov ss
+   * shadow) it steps one instruction at a time: the core must look at the pending vector at every
+   * boundary, and Core.run() makes no progress in that state.
+   */
+  private runCore(c: Core, n: number): StopReason {
+    if (!c.hasPendingInterrupt()) return c.run(n);
+    const end = c.icount + n;
+    let first = true;
+    while (c.icount < end) {
+      if (!first && c.breakpoints.size !== 0 && c.breakpoints.has(c.rip)) return 'breakpoint';
+      first = false;
+      const r = c.step();
+      if (r !== 'budget') return r;
+      if (this.result || this.watchHit || this.pauseRequested) return 'exit';
+      if (!c.hasPendingInterrupt()) return end > c.icount ? c.run(end - c.icount) : 'budget';
+    }
+    return 'budget';
   }
 
   private resumeHere(i: number, c: Core): boolean {
