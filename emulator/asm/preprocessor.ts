@@ -1,6 +1,15 @@
 // NASM preprocessor: turns source text into PreprocessedLines (tokens with source ranges,
 // the user's line as `site`, the macro/rep/include stack), handling %define, %macro, %rep,
 // %if, %include and friends, with located diagnostics and hard limits for hostile input.
+//
+// Order per line follows nasm 2.16's pp_getline: macro parameters (%1, %%x, %$x) are replaced
+// first unless a %macro/%rep body is being captured; then a directive is run, or the line is
+// stored (capturing), skipped (false %if branch), or single-line macros are expanded and a
+// multi-line macro call is looked for. Assembler directives (section, db, equ, struc, times...)
+// pass through as tokens. Behaviour was checked with `nasm -E` (test/fixtures/pp).
+//
+// Sources are an explicit stack (file, macro expansion, %rep body), never JS recursion, so
+// deep nesting cannot overflow the stack; every loop is bounded by PreprocessLimits.
 
 import { evalExpr, parseExpr, parseNumber, parseStringLiteral } from './expr';
 import { lexLine } from './lexer';
@@ -1100,7 +1109,7 @@ class Preprocessor {
     const files = [this.rootFile, ...chain];
     // A guarded header may legitimately re-enter once; a third visit is a cycle.
     if (files.filter((f) => f === path).length >= 2) {
-      const startAt = files.indexOf(path);
+      const startAt = files.lastIndexOf(path);
       const cycle = [...files.slice(startAt), path].join(' -> ');
       return this.error(r, `include cycle: ${cycle}`);
     }
