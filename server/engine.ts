@@ -86,7 +86,10 @@ function memo(f: (address: number) => GsView | undefined): (address: number) => 
 }
 
 export function runEngine(text: string, file: string, host: FileHost, settings: LintSettings): EngineResult {
-  const program = assembleForLint(text, file, host, settings.includePaths);
+  // LSP counts a lone \r as a line break (old Mac files); the front end splits on \n. Give it
+  // the same lines the editor shows: columns do not move, only the separator changes.
+  const source = text.includes('\r') ? text.replace(/\r(?!\n)/g, '\n') : text;
+  const program = assembleForLint(source, file, host, settings.includePaths);
   const result = analyze(program, {
     extraEntries: settings.extraEntries.map((e) => ({ name: e.label, kind: e.kind })),
     severities: settings.severities,

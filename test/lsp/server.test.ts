@@ -90,6 +90,16 @@ describe('diagnostics', () => {
     expect(diags.some((d) => d.code === 'gs-kernel-base-on-exit')).toBe(true);
   });
 
+  it.each([
+    ['CRLF', '\r\n'],
+    ['CR', '\r'],
+  ])('%s line endings put findings on the same lines', async (_name, eol) => {
+    const u = uri('eol');
+    await client.open(u, BROKEN.replace(/\n/g, eol));
+    const d = (await client.diagnosticsFor(u)).find((x) => x.code === 'gs-kernel-base-on-exit');
+    expect(d?.range.start).toEqual(posOf(BROKEN, 'o64 sysret'));
+  });
+
   it('closing a document clears its diagnostics', async () => {
     const u = uri();
     await client.open(u, BROKEN);
