@@ -301,6 +301,19 @@ describe('%include', () => {
   });
 });
 
+describe('include depth', () => {
+  it('stops a chain of distinct includes at the depth limit with one error', () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 100; i++) files[`/p/f${i}.inc`] = lines(`%include "f${i + 1}.inc"`, `db ${i}`);
+    const r = pp(lines('%include "f0.inc"', 'db 999'), files);
+    expect(errors(r.diagnostics)).toHaveLength(1);
+    expect(r.diagnostics[0]!.message).toContain('64');
+    expect(r.diagnostics[0]!.stack).toHaveLength(64);
+    expect(r.text).toHaveLength(65);
+    expect(r.text.at(-1)).toBe('db 999');
+  });
+});
+
 describe('user diagnostics', () => {
   it('%error, %warning and %fatal report at their line', () => {
     const r = pp(lines('%define N 3', '%warning careful N', '%error "bad thing"', 'db 1', '%fatal stop', 'db 2'));
