@@ -581,6 +581,7 @@ function build(req: EncodeRequest, ops: Op[], m: Match, pre: Prefixes, rawOsize:
         I.nearBranch64 = s.known ? target : BigInt(req.address);
         continue;
       }
+      if (s.known && !s.hasSymbol && matchOperand(cand, ni, op, mnemonic, false) === 'overflow') warnings.push(overflowWarning(k, s.size));
       setImmediate(I, j, k, v, sawImm, narrow);
       sawImm = true;
     }
@@ -688,6 +689,19 @@ function to32(r: RegInfo): RegInfo {
   const n = r.name;
   const name = r.num >= 8 ? `r${r.num}d` : r.cls === 'r64' ? 'e' + n.slice(1) : r.cls === 'r16' ? 'e' + n : n;
   return registerInfo(name) ?? r;
+}
+
+/** NASM's wording for an immediate truncated to its field (-w+number-overflow). */
+function overflowWarning(k: K, size: SizeKeyword | undefined): string {
+  switch (k) {
+    case K.imm8: return 'byte data exceeds bounds';
+    case K.imm16: return 'word data exceeds bounds';
+    case K.imm32: return 'dword data exceeds bounds';
+    case K.imm8sex16: return size === 'byte' ? 'signed byte value exceeds bounds' : 'word value exceeds bounds';
+    case K.imm8sex32: return size === 'byte' ? 'signed byte value exceeds bounds' : 'dword value exceeds bounds';
+    case K.imm8sex64: return size === 'byte' ? 'signed byte value exceeds bounds' : 'signed dword value exceeds bounds';
+    default: return 'signed dword value exceeds bounds';
+  }
 }
 
 function setImplicit(I: Instruction, j: number, k: K, asize: number): void {

@@ -3,23 +3,10 @@
 
 import { describe, expect, it } from 'vitest';
 import { encodeInstruction } from '../../emulator/asm/encoder';
-import type { EncOperand } from '../../emulator/asm/encoder-types';
-import { generateCorpus, type CorpusItem } from './corpus/generate';
+import { generateCorpus, toRequest, type CorpusItem } from './corpus/generate';
 import { assembleLines, nasmAvailable } from './corpus/nasm-oracle';
 
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-
-function request(it: CorpusItem, address: number) {
-  const operands: EncOperand[] = it.operands.map((o) => {
-    if (o.kind === 'imm' && 'here' in o && o.here) {
-      const { here: _h, ...rest } = o;
-      void _h;
-      return { ...rest, value: BigInt(address) + o.value };
-    }
-    return o;
-  });
-  return { mnemonic: it.mnemonic, prefixes: it.prefixes, operands, address, defaultRel: it.defaultRel };
-}
 
 export interface DiffReport {
   lines: number;
@@ -49,7 +36,7 @@ export function runDifferential(items: CorpusItem[]): DiffReport {
     let n = nasm[lineOf[i]];
     // No bytes: NASM took an unknown mnemonic for a label ("label alone on a line"), i.e. no instruction.
     if (!n.rejected && n.hex === '') n = { rejected: true, message: 'not an instruction (taken as a label)' };
-    const res = encodeInstruction(request(it, n.rejected ? 0 : n.address));
+    const res = encodeInstruction(toRequest(it, n.rejected ? 0 : n.address));
     if (n.rejected) {
       if (res.ok) rep.nasmRejectsWeAccept.push(`${it.text}    ; nasm: ${n.message}; we: ${hex(res.bytes)}`);
       return;
@@ -62,6 +49,16 @@ export function runDifferential(items: CorpusItem[]): DiffReport {
   rep.mnemonics = mnems.size;
   return rep;
 }
+
+/**
+ * Lines NASM 2.16.01 accepts that the encoder refuses on purpose (by line start), with the reason.
+ * Anything else NASM accepts must be accepted.
+ */
+const KNOWN_GAPS: Record<string, string> = {
+  'vcvtneps2bf16 ': 'NASM 2.16.01 writes the destination into EVEX.vvvv (an encoding the CPU rejects); not reproduced',
+  vmgexit: 'NASM 2.16.01 emits F2 0F 01 C1, not the AMD encoding F3 0F 01 D9; not reproduced',
+  'pop cs': '`pop cs` (invalid in 64-bit mode) makes NASM emit a lone 0F byte; not reproduced',
+};
 
 describe.skipIf(!nasmAvailable())('encoder vs nasm -f bin', () => {
   const report = runDifferential(generateCorpus());
@@ -82,7 +79,8 @@ describe.skipIf(!nasmAvailable())('encoder vs nasm -f bin', () => {
     expect(report.nasmRejectsWeAccept.length, show(report.nasmRejectsWeAccept)).toBe(0);
   });
 
-  it('accepts every line nasm accepts', () => {
-    expect(report.weRejectNasmAccepts.length, show(report.weRejectNasmAccepts)).toBe(0);
+  it('accepts every line nasm accepts, except the documented NASM quirks', () => {
+    const unexpected = report.weRejectNasmAccepts.filter((l) => !Object.keys(KNOWN_GAPS).some((k) => l.startsWith(k)));
+    expect(unexpected.length, show(unexpected)).toBe(0);
   });
 });

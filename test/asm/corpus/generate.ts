@@ -4,10 +4,10 @@
 // Each item carries the NASM text and the structured request built from the same data.
 
 import { Code, CodeExt, EncodingKind, MemorySize, MemorySizeExt, Mnemonic, OpCodeOperandKind as K } from 'iced-x86';
-import type { EncOperand } from '../../../emulator/asm/encoder-types';
+import type { EncodeRequest, EncOperand } from '../../../emulator/asm/encoder-types';
 import type { SizeKeyword } from '../../../emulator/asm/types';
 
-/** An operand of the corpus; `here` immediates are relative to the line's address (`$+n`). */
+/** An operand of the corpus (constructors below are shared with test/asm/encoder.test.ts); `here` immediates are relative to the line's address (`$+n`). */
 export type GenOperand = (EncOperand & { kind: 'reg' | 'mem' }) | (Extract<EncOperand, { kind: 'imm' }> & { here?: boolean });
 
 export interface CorpusItem {
@@ -20,12 +20,12 @@ export interface CorpusItem {
 
 const SIZE_NAME: Record<number, SizeKeyword> = { 1: 'byte', 2: 'word', 4: 'dword', 8: 'qword', 10: 'tword', 16: 'oword', 32: 'yword', 64: 'zword' };
 
-const reg = (r: string): GenOperand => ({ kind: 'reg', reg: r });
-const imm = (value: bigint, extra: Partial<Extract<EncOperand, { kind: 'imm' }>> = {}): GenOperand => ({ kind: 'imm', value, strict: false, known: true, ...extra });
-const here = (n: number, jump?: 'short' | 'near'): GenOperand => ({ kind: 'imm', value: BigInt(n), strict: false, known: true, here: true, hasSymbol: true, jump });
+export const reg = (r: string): GenOperand => ({ kind: 'reg', reg: r });
+export const imm = (value: bigint, extra: Partial<Extract<EncOperand, { kind: 'imm' }>> = {}): GenOperand => ({ kind: 'imm', value, strict: false, known: true, ...extra });
+export const here = (n: number, jump?: 'short' | 'near'): GenOperand => ({ kind: 'imm', value: BigInt(n), strict: false, known: true, here: true, hasSymbol: true, jump });
 
-interface MemSpec { base?: string; index?: string; scale?: 1 | 2 | 4 | 8; disp?: bigint; sym?: boolean; segment?: string; addressing?: 'rel' | 'abs'; dispSize?: SizeKeyword; nosplit?: boolean }
-const mem = (m: MemSpec, size?: SizeKeyword): GenOperand => ({
+export interface MemSpec { base?: string; index?: string; scale?: 1 | 2 | 4 | 8; disp?: bigint; sym?: boolean; segment?: string; addressing?: 'rel' | 'abs'; dispSize?: SizeKeyword; nosplit?: boolean }
+export const mem = (m: MemSpec, size?: SizeKeyword): GenOperand => ({
   kind: 'mem', size, segment: m.segment, base: m.base, index: m.index, scale: m.scale ?? 1, disp: m.disp ?? 0n,
   hasDisp: m.disp !== undefined, dispKnown: true, dispSize: m.dispSize, nosplit: m.nosplit, addressing: m.addressing, hasSymbol: !!m.sym,
 });
@@ -150,7 +150,7 @@ function operandText(o: GenOperand): string {
   return `${o.size ? o.size + ' ' : ''}[${inner}${t}]`;
 }
 
-function item(mnemonic: string, operands: GenOperand[], prefixes: string[] = [], defaultRel = false): CorpusItem {
+export function item(mnemonic: string, operands: GenOperand[], prefixes: string[] = [], defaultRel = false): CorpusItem {
   const text = `${prefixes.length ? prefixes.join(' ') + ' ' : ''}${mnemonic}${operands.length ? ' ' + operands.map(operandText).join(', ') : ''}`;
   return { text, mnemonic, prefixes, operands, defaultRel };
 }
@@ -316,4 +316,17 @@ export function generateCorpus(): CorpusItem[] {
   }
   for (const c of cornerCases()) push(c);
   return out;
+}
+
+/** The encoder request for a corpus item placed at `address` (`$+n` targets become address+n). */
+export function toRequest(it: CorpusItem, address: number): EncodeRequest {
+  const operands: EncOperand[] = it.operands.map((o) => {
+    if (o.kind === 'imm' && 'here' in o && o.here) {
+      const { here: _h, ...rest } = o;
+      void _h;
+      return { ...rest, value: BigInt(address) + o.value };
+    }
+    return o;
+  });
+  return { mnemonic: it.mnemonic, prefixes: it.prefixes, operands, address, defaultRel: it.defaultRel };
 }
