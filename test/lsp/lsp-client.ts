@@ -61,15 +61,20 @@ export class LspTestClient {
     this.conn.listen();
   }
 
-  async initialize(settings: unknown = {}): Promise<{ capabilities: Record<string, unknown> }> {
+  /**
+   * `options.minimal`: a client like a plain editor plugin, with no workspace/configuration and
+   * no relatedInformation support; `options.initializationOptions` are sent as given.
+   */
+  async initialize(settings: unknown = {}, options: { minimal?: boolean; initializationOptions?: unknown } = {}): Promise<{ capabilities: Record<string, unknown> }> {
     this.settings = settings;
     const result = (await this.conn.sendRequest('initialize', {
       processId: process.pid,
       rootUri: pathToFileURL(ROOT).href,
+      initializationOptions: options.initializationOptions,
       capabilities: {
-        workspace: { configuration: true, didChangeConfiguration: { dynamicRegistration: true } },
+        workspace: options.minimal ? {} : { configuration: true, didChangeConfiguration: { dynamicRegistration: true } },
         textDocument: {
-          publishDiagnostics: { relatedInformation: true, versionSupport: true, codeDescriptionSupport: true, dataSupport: true },
+          publishDiagnostics: options.minimal ? {} : { relatedInformation: true, versionSupport: true, codeDescriptionSupport: true, dataSupport: true },
           hover: { contentFormat: ['markdown', 'plaintext'] },
           rename: { prepareSupport: true },
           synchronization: { didSave: false },

@@ -131,6 +131,27 @@ describe('settings (workspace/configuration)', () => {
   });
 });
 
+describe('settings without workspace/configuration (other editors)', () => {
+  it('takes initializationOptions, then didChangeConfiguration; the path goes into the message', async () => {
+    const c = new LspTestClient();
+    try {
+      await c.initialize({}, { minimal: true, initializationOptions: { 'swapgs-lab': { rules: { 'gs-kernel-base-on-exit': 'hint' } } } });
+      const u = uri();
+      await c.open(u, BROKEN);
+      const d = (await c.diagnosticsFor(u)).find((x) => x.code === 'gs-kernel-base-on-exit');
+      expect(d?.severity).toBe(4);
+      expect(d?.relatedInformation).toBeUndefined();
+      expect(d?.message).toMatch(/kernel GS base since this swapgs \(line \d+\)/);
+      const before = c.published.length;
+      await c.conn.sendNotification('workspace/didChangeConfiguration', { settings: { 'swapgs-lab': { rules: { 'gs-kernel-base-on-exit': 'off' } } } });
+      const p = await c.waitFor((x) => x.uri === u && c.published.indexOf(x) >= before);
+      expect(p.diagnostics.some((x) => x.code === 'gs-kernel-base-on-exit')).toBe(false);
+    } finally {
+      await c.shutdown();
+    }
+  });
+});
+
 describe('hover', () => {
   const u = uri('hover');
   beforeAll(async () => {
