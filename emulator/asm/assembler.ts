@@ -210,14 +210,13 @@ class Assembly {
       }
       return { v: 0n, r: 1, k: false };
     }
-    if (!d.known && d.pass < this.pass && this.finalCheck) {
-      throw new EvalErr(`symbol \`${name}\` has no value (circular definition?)`, range, 'value-error');
-    }
+    // A symbol whose own definition had no value yet (an equ chain, possibly circular): if this
+    // is still so in the final pass, the use is reported then.
+    if (!d.known) this.unknownUses.push({ name, range, line: this.curLine });
     return { v: this.symValue(d), r: d.reloc, k: d.known };
   }
 
-  /** Set while running a pass after which the result would be final if nothing changes (enables "no value" errors). */
-  private finalCheck = false;
+  private unknownUses: { name: string; range: SourceRange; line: number }[] = [];
 
   private define(name: string, range: SourceRange, kind: SymDef['kind'], sec: string | undefined, value: bigint, reloc: number, known: boolean): void {
     const old = this.syms.get(name);
@@ -934,6 +933,7 @@ class Assembly {
 
   private runPass(): void {
     this.passDiags = [];
+    this.unknownUses = [];
     this.emits = [];
     this.sections = new Map();
     this.secOrder = [];
@@ -1020,7 +1020,6 @@ class Assembly {
     const maxPasses = Math.max(2, this.opts.maxPasses ?? 64);
     let converged = false;
     for (this.pass = 1; this.pass <= maxPasses; this.pass++) {
-      this.finalCheck = this.pass > 2;
       this.runPass();
       const lay = this.computeLayout();
       const same = this.layoutEqual(lay, this.layout) && this.passOrg === this.org;
@@ -1045,6 +1044,19 @@ class Assembly {
 
   private result(): AssembledProgram {
     const diagnostics = [...this.diagnostics, ...this.passDiags];
+    const seen = new Set<number>();
+    for (const u of this.unknownUses) {
+      if (seen.has(u.line)) continue;
+      seen.add(u.line);
+      const stack = this.lines[u.line]?.pl.stack;
+      diagnostics.push({
+        range: u.range,
+        severity: 'error',
+        code: 'value-error',
+        message: `symbol \`${u.name}\` has no value (its definition depends on itself)`,
+        ...(stack && stack.length ? { stack } : {}),
+      });
+    }
     for (const e of this.layout.errors) {
       diagnostics.push({ range: e.range ?? this.lines[0]?.pl.site ?? { file: '', line: 0, start: 0, end: 0 }, severity: 'error', code: 'section-layout', message: e.message });
     }

@@ -248,3 +248,14 @@ describe('indirect branches', () => {
     expect(errors('nop\njmp far [rax]\n')[0]).toMatchObject({ code: 'syntax-error', range: { line: 1, start: 4 } });
   });
 });
+
+describe('equ chains', () => {
+  it('resolves forward chains and reports circular ones at the use', () => {
+    const ok = asm('mov eax, A\nA equ B + 1\nB equ 41\n');
+    expect(ok.diagnostics).toEqual([]);
+    expect(Array.from(ok.image)).toEqual([0xb8, 42, 0, 0, 0]);
+    const e = errors('A equ B\nB equ A\ndd A\n');
+    expect(e.length).toBeGreaterThan(0);
+    expect(e.every((d) => d.code === 'value-error')).toBe(true);
+  });
+});
