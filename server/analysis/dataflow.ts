@@ -361,9 +361,19 @@ export function walk(p: Program, entries: readonly (EntryInfo & { insn: number }
     if (!at.has(f.key)) at.set(f.key, f);
     work.push({ ctx, i, f });
   };
+  // One root context per fact group (each syscall entry; all interrupt entries together), so
+  // states shared by many interrupt stubs are walked once.
+  const roots = new Map<string, number>();
   entries.forEach((e, k) => {
-    ctxs.push({ root: true, callers: [], exits: new Map() });
-    for (const f of entryFacts(k, e, opts)) push(k, e.insn, f);
+    for (const f of entryFacts(k, e, opts)) {
+      let root = roots.get(f.group);
+      if (root === undefined) {
+        root = ctxs.length;
+        roots.set(f.group, root);
+        ctxs.push({ root: true, callers: [], exits: new Map() });
+      }
+      push(root, e.insn, f);
+    }
   });
   const returnTo = (caller: { ctx: number; ret: number }, exit: Fact) => push(caller.ctx, caller.ret, exit);
   const nextIndex = (i: number): number | undefined => (p.nextOf[i]! >= 0 ? p.nextOf[i]! : undefined);
