@@ -18,13 +18,22 @@ export class RecordingFileHost implements FileHost {
 
   constructor(private readonly open: OpenBuffers = () => undefined) {}
 
+  /** The text of every file read, by normalised path (the document model scans them for %macro/%define). */
+  readonly texts = new Map<string, string>();
+
   readText(file: string): string | undefined {
-    this.touched.add(path.resolve(file));
-    const buffered = this.open(path.resolve(file));
-    if (buffered !== undefined) return buffered;
+    const abs = path.resolve(file);
+    this.touched.add(abs);
+    const buffered = this.open(abs);
+    if (buffered !== undefined) {
+      this.texts.set(abs, buffered);
+      return buffered;
+    }
     try {
       if (statSync(file).size > MAX_FILE_BYTES) return undefined;
-      return readFileSync(file, 'utf8');
+      const text = readFileSync(file, 'utf8');
+      this.texts.set(abs, text);
+      return text;
     } catch {
       return undefined;
     }

@@ -8,7 +8,7 @@ import { runEngine, type EntryView, type GsView, type RuleView, ruleCatalog } fr
 import { RecordingFileHost, type OpenBuffers } from './file-host';
 import type { LintSettings } from './settings';
 import { settingsKey } from './settings';
-import { buildSourceIndex, type SourceIndex } from './source-index';
+import { buildSourceIndex, scanPreprocessorNames, type SourceIndex } from './source-index';
 
 export interface DocumentModel {
   file: string;
@@ -86,7 +86,7 @@ export function buildModel(input: ModelInput): DocumentModel {
       return byLine.get(line) ?? [];
     },
     get index() {
-      return (index ??= buildSourceIndex(lines, file, result.program.symbols));
+      return (index ??= buildSourceIndex(lines, file, result.program.symbols, scanPreprocessorNames(host.texts, path.resolve(file))));
     },
     dependencies: host.touched,
     settings: input.settings,

@@ -63,7 +63,42 @@ function isLocal(name: string): boolean {
  * Builds the index. `symbols` (from the assembler) say which names are labels or `equ`s, and
  * where they were defined, which a lexer alone cannot always tell (NASM labels need no colon).
  */
-export function buildSourceIndex(lines: readonly string[], file: string, symbols: ReadonlyMap<string, SymbolInfo>): SourceIndex {
+export interface PreprocessorNames {
+  macros: SourceIndex['macros'];
+  defines: SourceIndex['defines'];
+}
+
+const PP_DEFINITION = /^\s*%(i?macro|x?i?define|i?assign)\s/i;
+
+/** `%macro` / `%define` definitions of other files (the includes), so their names resolve here too. */
+export function scanPreprocessorNames(texts: Iterable<[string, string]>, except: string): PreprocessorNames {
+  const out: PreprocessorNames = { macros: new Map(), defines: new Map() };
+  for (const [file, text] of texts) {
+    if (file === except) continue;
+    const lines = text.split(/\r\n|\r|\n/);
+    for (let i = 0; i < lines.length; i++) {
+      if (!PP_DEFINITION.test(lines[i]!)) continue;
+      const lexed = lexLine(lines[i]!, file, i);
+      const [d, n] = lexed.tokens;
+      if (!d || d.kind !== 'directive' || !n || n.kind !== 'ident') continue;
+      const dir = d.text.toLowerCase();
+      const name = identName(n);
+      if (MACRO_DIRECTIVES.has(dir) && !out.macros.has(name)) {
+        out.macros.set(name, { range: n.range, params: lexed.tokens.slice(2).map((x) => x.text).join(' '), line: i });
+      } else if (DEFINE_DIRECTIVES.has(dir) && !out.defines.has(name)) {
+        out.defines.set(name, { range: n.range, value: lines[i]!.slice(n.range.end, lexed.comment?.range.start ?? lines[i]!.length).trim(), line: i });
+      }
+    }
+  }
+  return out;
+}
+
+export function buildSourceIndex(
+  lines: readonly string[],
+  file: string,
+  symbols: ReadonlyMap<string, SymbolInfo>,
+  external: PreprocessorNames = { macros: new Map(), defines: new Map() },
+): SourceIndex {
   const tokens: Token[][] = [];
   const comments: SourceIndex['comments'] = [];
   for (let i = 0; i < lines.length; i++) {
@@ -94,6 +129,10 @@ export function buildSourceIndex(lines: readonly string[], file: string, symbols
       defines.set(identName(n), { range: n.range, value: rest, line: i });
     }
   }
+
+  // Names defined in included files, unless this file defines them too.
+  for (const [k, v] of external.macros) if (!macros.has(k)) macros.set(k, v);
+  for (const [k, v] of external.defines) if (!defines.has(k)) defines.set(k, v);
 
   const occurrences: Occurrence[] = [];
   const parentAt: (string | undefined)[] = [];
@@ -127,7 +166,7 @@ export function buildSourceIndex(lines: readonly string[], file: string, symbols
           range: tok.range,
           written,
           parent,
-          definition: def?.line === i,
+          definition: def !== undefined && def.range.file === file && def.line === i,
         });
         continue;
       }

@@ -253,7 +253,9 @@ export function refine(p: Program, branch: LInsn, f: Fact, taken: boolean): Fact
     let isCsTest = false;
     if (e.kind === 'slot-test') {
       const offs = f.csOff ? f.csOff.split(',').map(Number) : undefined;
-      isCsTest = offs ? offs.includes(e.offset) : e.op !== 'cmp' && (e.imm & 3n) !== 0n && (e.offset === 8 || e.offset === 16);
+      // Frame offset unknown (RSP was reloaded, e.g. Linux's switch to the thread stack): a
+      // test of any slot's two low bits (`test byte [rsp+CS], 3`) is taken as the CPL test.
+      isCsTest = offs ? offs.includes(e.offset) : e.op !== 'cmp' && (e.imm & 3n) === 3n;
     } else if (e.kind === 'reg-test' && f.csReg && e.reg === f.csReg && !e.self) isCsTest = true;
     if (isCsTest && zfSide !== undefined && (e.kind === 'slot-test' || e.kind === 'reg-test')) {
       const imm = e.imm ?? 0n;

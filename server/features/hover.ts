@@ -3,6 +3,7 @@
 // effective address decomposed with the GS base named; for MSR numbers their names; for
 // labels their address and whether they were taken as an entry.
 
+import path from 'node:path';
 import type { Hover, MarkupContent } from 'vscode-languageserver/node';
 import { MarkupKind } from 'vscode-languageserver/node';
 import { parseNumber } from '../../emulator/asm/expr';
@@ -48,7 +49,7 @@ export function hover(model: DocumentModel, line: number, col: number): Hover | 
     if (m) {
       // At a call site, also what the expansion does (its instructions, with the GS state).
       const expanded = occ.definition ? [] : model.instructionsOnLine(line);
-      const parts = [`\`\`\`nasm\n%macro ${occ.name} ${m.params}\n\`\`\`\nmacro defined at line ${m.line + 1}`];
+      const parts = [`\`\`\`nasm\n%macro ${occ.name} ${m.params}\n\`\`\`\nmacro defined at ${where(model, m.range)}`];
       for (const ins of expanded.slice(0, 6)) parts.push(instructionHover(model, ins));
       if (expanded.length > 6) parts.push(`… and ${expanded.length - 6} more instructions from this expansion`);
       return { contents: md(parts.join('\n\n---\n\n')), range };
@@ -59,7 +60,7 @@ export function hover(model: DocumentModel, line: number, col: number): Hover | 
       const value = parseNumber(d.value);
       const msr = value !== undefined ? msrNameOf(value) : undefined;
       const msrLine = msr ? `\n\nMSR ${hex(value!)}: **${msr.name}**${msr.doc ? ` — ${msr.doc}` : ''}` : '';
-      return { contents: md(`\`\`\`nasm\n%define ${occ.name} ${d.value}\n\`\`\`\ndefined at line ${d.line + 1}${msrLine}`), range };
+      return { contents: md(`\`\`\`nasm\n%define ${occ.name} ${d.value}\n\`\`\`\ndefined at ${where(model, d.range)}${msrLine}`), range };
     }
   }
 
@@ -82,6 +83,10 @@ export function hover(model: DocumentModel, line: number, col: number): Hover | 
   const parts = instrs.slice(0, 6).map((ins) => instructionHover(model, ins));
   if (instrs.length > 6) parts.push(`… and ${instrs.length - 6} more instructions from this line`);
   return { contents: md(parts.join('\n\n---\n\n')), range };
+}
+
+function where(model: DocumentModel, r: SourceRange): string {
+  return r.file === model.file ? `line ${r.line + 1}` : `${path.basename(r.file)}:${r.line + 1}`;
 }
 
 function labelHover(model: DocumentModel, name: string): string | undefined {

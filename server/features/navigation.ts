@@ -7,10 +7,20 @@ import { occurrenceAt, type Occurrence } from '../source-index';
 import { pathToUri } from '../file-host';
 import { toRange } from './convert';
 
+/** Where a name is defined when that is another file (an include), else undefined. */
+function definedElsewhere(model: DocumentModel, occ: Occurrence): { file: string; line: number } | undefined {
+  const range =
+    occ.kind === 'label' ? model.program.symbols.get(occ.name)?.range : occ.kind === 'macro' ? model.index.macros.get(occ.name)?.range : model.index.defines.get(occ.name)?.range;
+  return range && range.file !== model.file ? { file: range.file, line: range.line } : undefined;
+}
+
 function definitionsOf(model: DocumentModel, occ: Occurrence): Location[] {
   if (occ.kind === 'label') {
     const sym = model.program.symbols.get(occ.name);
     if (sym) return [{ uri: pathToUri(sym.range.file), range: toRange(sym.range) }];
+  } else {
+    const def = occ.kind === 'macro' ? model.index.macros.get(occ.name) : model.index.defines.get(occ.name);
+    if (def && def.range.file !== model.file) return [{ uri: pathToUri(def.range.file), range: toRange(def.range) }];
   }
   return (model.index.byKey.get(occ.key) ?? []).filter((o) => o.definition).map((o) => ({ uri: pathToUri(model.file), range: toRange(o.range) }));
 }
@@ -41,12 +51,8 @@ export function rename(model: DocumentModel, line: number, col: number, newName:
   const occ = occurrenceAt(model.index, line, col);
   if (!occ) throw new ResponseError(ErrorCodes.InvalidRequest, 'Nothing to rename here: place the cursor on a label, macro or %define.');
   if (!IDENT.test(newName)) throw new ResponseError(ErrorCodes.InvalidParams, `'${newName}' is not a NASM identifier.`);
-  if (occ.kind === 'label') {
-    const sym = model.program.symbols.get(occ.name);
-    if (sym && sym.range.file !== model.file) {
-      throw new ResponseError(ErrorCodes.InvalidRequest, `'${occ.name}' is defined in ${sym.range.file}; rename it there.`);
-    }
-  }
+  const elsewhere = definedElsewhere(model, occ);
+  if (elsewhere) throw new ResponseError(ErrorCodes.InvalidRequest, `'${occ.name}' is defined in ${elsewhere.file}; rename it there.`);
   // The new canonical name: a `.x` typed where a local label is written stays under the same parent.
   const localWritten = occ.kind === 'label' && occ.written.startsWith('.') && !occ.written.startsWith('..');
   const newCanonical = localWritten && newName.startsWith('.') && occ.parent ? occ.parent + newName : newName;

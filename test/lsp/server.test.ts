@@ -385,6 +385,12 @@ describe('includes', () => {
     await client.open(fileUri(main), mainText);
     const onDisk = await client.diagnosticsFor(fileUri(main));
     expect(onDisk.find((d) => d.code === 'gs-kernel-base-on-exit')?.range.start.line).toBe(lineOf(mainText, '    EXIT_TO_USER'));
+    // The macro of the include: definition in that file, hover names it, rename is refused here.
+    const at = { textDocument: { uri: fileUri(main) }, position: posOf(mainText, '    EXIT_TO_USER', 0, 6) };
+    const defs = await client.request<Location[]>('textDocument/definition', at);
+    expect(defs.map((l) => [l.uri, l.range.start.line])).toEqual([[fileUri(inc), 0]]);
+    expect(hoverText(await client.request<Hover | null>('textDocument/hover', at))).toContain('macro defined at exit.inc:1');
+    await expect(client.request('textDocument/rename', { ...at, newName: 'LEAVE' })).rejects.toThrow(/defined in .*exit\.inc/);
     // ... the editor's buffer of the include has it: the includer is re-linted with the buffer.
     const fixed = '%macro EXIT_TO_USER 0\n    mov rsp, [gs:percpu.user_rsp]\n    swapgs\n    o64 sysret\n%endmacro\n';
     const before = client.published.length;
