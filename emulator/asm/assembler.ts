@@ -6,11 +6,11 @@
 import { encodeFloat, fitsData, isFloatSpecial, storeInt } from './data';
 import { encodeInstruction } from './encoder';
 import type { EncOperand, EncodeResult } from './encoder-types';
+import { splitEffectiveAddress } from './effective-address';
 import { evalExpr, exprSymbols, stringValue } from './expr';
 import { DEFAULT_ORG, DEFAULT_SECTION_ALIGN, layoutSections, type LayoutResult, type SectionPlan } from './layout';
 import { LineParser, type DataItem, type ParsedLine, type Statement } from './parser';
 import { preprocess } from './preprocessor';
-import { registerInfo } from './registers';
 import type {
   AssembledProgram,
   Diagnostic,
@@ -396,57 +396,15 @@ class Assembly {
     }
   }
 
-  /** Splits `[...]` into base/index/scale as NASM's parse_mref/process_ea do. */
+  /** Evaluates `[...]` and splits it into base/index/scale as NASM does. */
   private memOperand(op: Extract<Operand, { kind: 'mem' }>): EncOperand {
     const ea = this.evEa(op.expr);
-    const regs = ea.regs.filter((x) => x.coeff !== 0n);
-    let base: string | undefined;
-    let index: string | undefined;
-    let scale = 1n;
-    const isGpr = (n: string): boolean => {
-      const c = registerInfo(n)?.cls;
-      return c === 'gpr' || c === 'rip';
-    };
-    if (regs.length > 2) throw new EvalErr('invalid effective address: too many registers', op.range);
-    if (regs.length === 1) {
-      const x = regs[0]!;
-      if (x.coeff === 1n && isGpr(x.name)) base = x.name;
-      else if ((x.coeff === 3n || x.coeff === 5n || x.coeff === 9n) && !op.nosplit && isGpr(x.name)) {
-        // reg*3 -> reg+reg*2 (and 5, 9): NASM's split of a scaled register into base+index.
-        base = x.name;
-        index = x.name;
-        scale = x.coeff - 1n;
-      } else {
-        index = x.name;
-        scale = x.coeff;
-      }
-    } else if (regs.length === 2) {
-      const [a, b] = regs as [(typeof regs)[0], (typeof regs)[0]];
-      // Source order: the first unscaled register is the base; `reg*1` asks for an index.
-      const canBase = (x: typeof a): boolean => x.coeff === 1n && !x.mul && isGpr(x.name);
-      if (canBase(a)) {
-        base = a.name;
-        index = b.name;
-        scale = b.coeff;
-      } else if (canBase(b) || (b.coeff === 1n && isGpr(b.name))) {
-        base = b.name;
-        index = a.name;
-        scale = a.coeff;
-      } else if (a.coeff === 1n && isGpr(a.name)) {
-        base = a.name;
-        index = b.name;
-        scale = b.coeff;
-      } else throw new EvalErr('invalid effective address: two index registers', op.range);
-      // rsp cannot be an index (SDM Vol. 2A, 2.1.5 Table 2-3): swap when it is scaled by 1.
-      if ((index === 'rsp' || index === 'esp') && scale === 1n && base !== index) [base, index] = [index, base];
-    }
-    if (index !== undefined && scale !== 1n && scale !== 2n && scale !== 4n && scale !== 8n) {
-      throw new EvalErr(`invalid effective address: scale factor ${scale} (must be 1, 2, 4 or 8)`, op.range);
-    }
-    if (index === 'rsp' || index === 'esp') throw new EvalErr('invalid effective address: rsp cannot be an index register', op.range);
+    const split = splitEffectiveAddress(ea.regs, op.nosplit === true);
+    if ('error' in split) throw new EvalErr(split.error, op.range);
+    const { base, index, scale } = split;
     const m: EncOperand = {
       kind: 'mem',
-      scale: Number(scale) as 1 | 2 | 4 | 8,
+      scale,
       disp: ea.v,
       hasDisp: ea.hasTerm,
       dispKnown: ea.k,
