@@ -19,8 +19,11 @@ export interface Report {
   rsp: bigint;
   ss: bigint;
   cr2: bigint;
-  /** RSP when the handler got control (points at the frame). */
+  /** RSP after the vector/error code (points at the saved RIP). */
   frame: bigint;
+  /** SS and RFLAGS inside the handler. */
+  ssIn: bigint;
+  rflagsIn: bigint;
 }
 
 export interface Sandbox {
@@ -78,6 +81,9 @@ report_err:
     pop qword [report]
     pop qword [report + 8]
 report_frame:
+    pushfq
+    pop qword [report + 80]
+    mov [report + 72], ss
     mov [report + 64], rsp
     pop qword [report + 16]
     pop qword [report + 24]
@@ -99,7 +105,7 @@ user_stack: times 2048 db 0
 user_stack_top:
 section .bss
 alignb 16
-report: resq 10
+report: resq 12
 kstack: resb 8192
 kstack_top:
 ist_stack: resb 4096
@@ -142,6 +148,8 @@ ${o.data ?? ''}
       ss: q('report', 48),
       cr2: q('report', 56),
       frame: q('report', 64),
+      ssIn: q('report', 72) & 0xffffn,
+      rflagsIn: q('report', 80),
     };
   }
   return sb;
