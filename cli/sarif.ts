@@ -68,12 +68,16 @@ export function toSarif(findings: readonly Diagnostic[], rules: readonly RuleVie
 }
 
 function ruleDescriptor(r: RuleView): ReportingDescriptor {
-  return {
+  const doc = ruleDocUri(r.id);
+  const d: ReportingDescriptor = {
     id: r.id,
     name: r.id.replace(/(^|-)([a-z0-9])/g, (_, __, c: string) => c.toUpperCase()),
     shortDescription: { text: r.title },
-    helpUri: ruleDocUri(r.id),
-    help: { text: `${r.title}. Causes and fixes: ${ruleDocUri(r.id)}`, markdown: `${r.title}. Causes and fixes: [docs/rules/${r.id}.md](${ruleDocUri(r.id)})` },
     defaultConfiguration: { level: LEVEL[r.defaultSeverity] ?? 'warning' },
   };
+  if (doc) {
+    d.helpUri = doc;
+    d.help = { text: `${r.title}. Causes and fixes: ${doc}`, markdown: `${r.title}. Causes and fixes: [docs/rules/${r.id}.md](${doc})` };
+  }
+  return d;
 }

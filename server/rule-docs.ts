@@ -4,6 +4,7 @@
 // the same page, with nothing to ship inside the extension.
 
 import pkg from '../package.json';
+import { RULE_BY_ID } from './analysis';
 
 const REPO = (pkg as { repository?: { url?: string } }).repository?.url ?? 'https://github.com/swapgs-lab/swapgs-lab.git';
 
@@ -12,6 +13,8 @@ export function repositoryWebUrl(url: string = REPO): string {
   return url.replace(/^git\+/, '').replace(/^git:\/\//, 'https://').replace(/\.git$/, '');
 }
 
-export function ruleDocUri(id: string): string {
+/** The page of a rule of the rule table; undefined for other codes (front-end notes such as `orphan-label`), which have none. */
+export function ruleDocUri(id: string): string | undefined {
+  if (!RULE_BY_ID.has(id)) return undefined;
   return `${repositoryWebUrl()}/blob/main/docs/rules/${encodeURIComponent(id)}.md`;
 }

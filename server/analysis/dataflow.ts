@@ -32,6 +32,8 @@ export interface Fact {
   /** Last CPL-dependent branch (-1 none) and whether an lfence followed it on this path. */
   cplBranch: number;
   fenced: boolean;
+  /** An unfenced gs: access already ran since `cplBranch` (only the first one is reported). */
+  gsAfterBranch: boolean;
   stack: StackState;
   /** Where the user RSP was saved ('' not saved), and the instruction that saved it. */
   saved: string;
@@ -55,7 +57,7 @@ type FactInit = Omit<Fact, 'key'>;
 
 export function makeFact(f: FactInit): Fact {
   const key = [
-    f.group, f.origin, f.gs, f.gsSite, f.checked ? 1 : 0, f.unchecked ? 1 : 0, f.cplBranch, f.fenced ? 1 : 0, f.stack,
+    f.group, f.origin, f.gs, f.gsSite, f.checked ? 1 : 0, f.unchecked ? 1 : 0, f.cplBranch, f.fenced ? 1 : 0, f.gsAfterBranch ? 1 : 0, f.stack,
     f.saved, f.savedSite, f.kstackSite, f.csOff, f.csReg, f.ifl, f.rcxChecked ? 1 : 0, f.probe ? 1 : 0, f.flags,
   ].join('|');
   return { ...f, key };
@@ -123,6 +125,7 @@ export function entryFacts(entryIndex: number, e: EntryInfo, opts: WalkOptions):
     unchecked: false,
     cplBranch: -1,
     fenced: false,
+    gsAfterBranch: false,
     saved: '',
     savedSite: -1,
     kstackSite: -1,
@@ -147,7 +150,10 @@ export function transfer(p: Program, L: LInsn, f: Fact, entries: readonly EntryI
   if (L.neutral) {
     const w0 = L.regsWritten;
     const touches =
-      (f.csReg && w0.has(f.csReg)) || (f.probe && w0.has('rdx')) || (f.saved.startsWith('reg:') && w0.has(f.saved.slice(4)));
+      (f.csReg && w0.has(f.csReg)) ||
+      (f.probe && w0.has('rdx')) ||
+      (f.saved.startsWith('reg:') && w0.has(f.saved.slice(4))) ||
+      (f.cplBranch >= 0 && !f.fenced && !f.gsAfterBranch && L.effects.some((e) => e.kind === 'gs-access'));
     if (!touches) return f;
   }
   const c: Partial<FactInit> = {};
@@ -166,6 +172,9 @@ export function transfer(p: Program, L: LInsn, f: Fact, entries: readonly EntryI
         break;
       case 'lfence':
         if (f.cplBranch >= 0) fenced = true;
+        break;
+      case 'gs-access':
+        if (f.cplBranch >= 0 && !fenced) c.gsAfterBranch = true;
         break;
       case 'rsp-adjust':
         csOff = shiftCs(csOff, e.delta);
@@ -266,7 +275,7 @@ export function refine(p: Program, branch: LInsn, f: Fact, taken: boolean): Fact
         const other: Origin = originIfZf === 'user' ? 'kernel' : 'user';
         const want = zfSide ? originIfZf : other;
         if (f.origin !== want) return undefined;
-        c = { checked: true, cplBranch: branch.index, fenced: false };
+        c = { checked: true, cplBranch: branch.index, fenced: false, gsAfterBranch: false };
       }
     }
     // Paranoid entry: rdmsr IA32_GS_BASE, test edx,edx, js: a negative (kernel-half) base is the kernel's.
@@ -276,7 +285,7 @@ export function refine(p: Program, branch: LInsn, f: Fact, taken: boolean): Fact
         const kernel = negIfTaken === taken;
         const want: GsBase = kernel ? 'kernel' : 'user';
         if (f.gs !== 'unknown' && f.gs !== want) return undefined;
-        c = { gs: want, checked: true, cplBranch: branch.index, fenced: false };
+        c = { gs: want, checked: true, cplBranch: branch.index, fenced: false, gsAfterBranch: false };
       }
     }
     // Flag registers with known constants prune infeasible sides (paranoid exit's `test ebx, ebx`).

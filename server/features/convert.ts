@@ -30,11 +30,12 @@ export function toLspDiagnostic(d: Diagnostic & { data?: unknown }, relatedSuppo
     range: toRange(d.range),
     severity: SEVERITY[d.severity] ?? DiagnosticSeverity.Error,
     code: d.code,
-    codeDescription: { href: ruleDocUri(d.code) },
     source: SOURCE,
     message: d.message,
     data: { rule: d.code, fix: d.data } satisfies DiagnosticData,
   };
+  const href = ruleDocUri(d.code);
+  if (href) out.codeDescription = { href };
   if (d.related?.length) {
     if (relatedSupported) {
       out.relatedInformation = d.related.map((r) => ({ location: { uri: pathToUri(r.range.file), range: toRange(r.range) }, message: r.message }));

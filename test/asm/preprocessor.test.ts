@@ -351,6 +351,18 @@ describe('error recovery and limits', () => {
     ]);
   });
 
+  it('warns about trailing garbage after an expression and uses the value (as nasm)', () => {
+    const r = pp(lines('%if 1 2', 'db 1', '%else', 'db 2', '%endif'));
+    expect(r.text).toEqual(['db 1']);
+    expect(r.diagnostics).toMatchObject([{ severity: 'warning', range: { line: 0, start: 6, end: 7 } }]);
+  });
+
+  it('skips every branch of an %if whose test fails (as nasm)', () => {
+    const r = pp(lines('%if UNDEFINED > 2', 'db 1', '%else', 'db 2', '%endif', 'db 3'));
+    expect(r.text).toEqual(['db 3']);
+    expect(errors(r.diagnostics)).toHaveLength(1);
+  });
+
   it('reports an undefined symbol in %if by name', () => {
     const r = pp(lines('%if FOO > 1', '%endif'));
     expect(r.diagnostics[0]!.message).toContain('`FOO`');
@@ -397,7 +409,7 @@ describe('error recovery and limits', () => {
       '%define', '%define 1 2', '%define f(x', '%define f(1) x', '%undef', '%assign', '%assign x', '%assign x 1 +',
       '%assign x y', '%assign x 1/0', '%strlen s', '%strlen s 5', "%substr s 'abc'", "%substr s 'abc' q", '%strcat s 1',
       '%deftok t 5', '%macro', '%macro 5', '%macro m', '%macro m x', '%macro m 3-1', '%macro m 1-', '%rotate 1',
-      '%exitrep', '%exitmacro', '%include', '%if', '%if 1 2', '%elif 1', '%pop', '%repl x', '%rep', '%rep x',
+      '%exitrep', '%exitmacro', '%include', '%if', '%elif 1', '%pop', '%repl x', '%rep', '%rep x',
       '%ifdef', '%ifidn a', '%ifmacro', "%if 'unterminated", '%bogus',
     ];
     for (const line of bad) {

@@ -100,6 +100,17 @@ describe('diagnostics', () => {
     expect(d?.range.start).toEqual(posOf(BROKEN, 'o64 sysret'));
   });
 
+  it('links doc pages only for codes of the rule table', async () => {
+    const u = uri();
+    const text = BROKEN.replace('helper:\n', 'helper:\nhelper:\n');
+    await client.open(u, text);
+    const diags = await client.diagnosticsFor(u);
+    const other = diags.filter((d) => d.code === 'symbol-redefined');
+    expect(other.length).toBeGreaterThan(0);
+    for (const d of other) expect(d.codeDescription).toBeUndefined();
+    expect(diags.find((d) => d.code === 'gs-kernel-base-on-exit')?.codeDescription?.href).toBeDefined();
+  });
+
   it('closing a document clears its diagnostics', async () => {
     const u = uri();
     await client.open(u, BROKEN);

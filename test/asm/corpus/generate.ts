@@ -272,7 +272,45 @@ function cornerCases(): CorpusItem[] {
     add('call', [here(0x1000)], p); add('jmp', [r('rax')], p); add('inc', [mem({ base: 'rax', disp: 8n }, 'qword')], p);
   }
   for (const d of [0x10n, 0x1000n, -0x10n]) { add('movdir64b', [r('edx'), mem({ disp: d })]); add('movdir64b', [r('rdx'), mem({ disp: d })]); }
-  add('movdir64b', [r('edx'), mem({ disp: 0x40n, sym: true, addressing: 'rel' })]); add('enqcmd', [r('eax'), mem({ base: 'rbx', index: 'r9', scale: 4 })]);
+  add('movdir64b', [r('edx'), mem({ disp: 0x40n, sym: true, addressing: 'rel' })]);
+  // Operand/address-size prefixes that disagree with the operands.
+  for (const p of ['o16', 'o32', 'o64', 'a32', 'a64']) {
+    add('mov', [r('eax'), r('ebx')], [p]); add('mov', [r('ax'), r('bx')], [p]); add('mov', [r('rax'), r('rbx')], [p]); add('add', [r('eax'), imm(1n)], [p]);
+    add('push', [r('rax')], [p]); add('mov', [r('eax'), mem({ base: 'rax' })], [p]); add('mov', [r('eax'), mem({ base: 'eax' })], [p]);
+    add('syscall', [], [p]); add('iretq', [], [p]); add('loop', [here(0)], [p]); add('jmp', [here(0)], [p]); add('in', [r('al'), r('dx')], [p]);
+    add('movdqu', [r('xmm0'), mem({ base: 'rax' })], [p]); add('lea', [r('rax'), mem({ base: 'rbx' })], [p]); add('stosb', [], [p]);
+  } add('enqcmd', [r('eax'), mem({ base: 'rbx', index: 'r9', scale: 4 })]);
+  // Register crossings: every byte register against every other (REX vs ah..bh conflicts), and
+  // every register of every size with a REX-needing memory operand.
+  const r8 = ['al', 'cl', 'dl', 'bl', 'ah', 'ch', 'dh', 'bh', 'spl', 'bpl', 'sil', 'dil', 'r8b', 'r9b', 'r12b', 'r13b', 'r15b'];
+  for (const m of ['mov', 'add', 'xchg', 'test', 'cmp']) for (const a of r8) for (const b of r8) add(m, [r(a), r(b)]);
+  const gprs: Record<string, string[]> = {
+    r16: ['ax', 'cx', 'dx', 'bx', 'sp', 'bp', 'si', 'di', 'r8w', 'r9w', 'r10w', 'r11w', 'r12w', 'r13w', 'r14w', 'r15w'],
+    r32: ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi', 'r8d', 'r9d', 'r10d', 'r11d', 'r12d', 'r13d', 'r14d', 'r15d'],
+    r64: ['rax', 'rcx', 'rdx', 'rbx', 'rsp', 'rbp', 'rsi', 'rdi', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15'],
+  };
+  for (const list of [r8, ...Object.values(gprs)]) {
+    for (const a of list) {
+      add('mov', [r(a), mem({ base: 'r8', index: 'rax', scale: 2 })]);
+      add('mov', [mem({ base: 'rbx', index: 'r11', scale: 4, disp: 8n }), r(a)]);
+      for (const m of ['push', 'pop', 'inc', 'neg', 'bswap', 'not']) add(m, [r(a)]);
+      for (const m of ['movzx', 'movsx']) { add(m, [r('eax'), r(a)]); add(m, [r('r9'), r(a)]); add(m, [r('si'), r(a)]); }
+      add('mov', [r(a), imm(0x7fn)]);
+      add('shl', [r(a), imm(1n)]);
+      add('imul', [r(a), r(a), imm(0x80n)]);
+    }
+  }
+  // Every base against every index and scale, with the three displacement sizes.
+  for (const b of [...gprs.r64, undefined]) {
+    for (const x of [...gprs.r64, undefined]) {
+      for (const sc of [1, 2, 4, 8] as const) {
+        if (!x && sc !== 1) continue;
+        for (const d of [undefined, 0x10n, 0x1234n]) add('lea', [r('rax'), mem({ base: b, index: x, scale: sc, disp: d })]);
+      }
+    }
+  }
+  for (const b of gprs.r32) for (const x of [undefined, 'ecx', 'r9d', 'esp']) add('mov', [r('r10'), mem({ base: b, index: x, disp: 0x40n })]);
+  for (const seg of ['es', 'cs', 'ss', 'ds', 'fs', 'gs']) for (const a of ADDRS) { add('mov', [r('rax'), mem({ ...a, segment: seg })]); add('inc', [mem({ ...a, segment: seg }, 'dword')], ['lock']); }
   return out;
 }
 
