@@ -84,6 +84,45 @@ export function generate(helpers = 1000) {
   return out.join('\n');
 }
 
+/**
+ * Where the re-lint time goes, measured in-process on the same file: the front end (assemble),
+ * the analysis, and the server's own work (lexical index, diagnostics mapping). Bundled from the
+ * sources with esbuild so the figures come from the same code as dist/server.js.
+ */
+async function stageTimes(file, dir, runs = 5) {
+  const { build } = await import('esbuild');
+  const entry = `
+    import { readFileSync } from 'node:fs';
+    import { assemble } from './emulator/asm';
+    import { analyze } from './server/analysis';
+    import { RecordingFileHost } from './server/file-host';
+    import { buildModel } from './server/model';
+    import { DEFAULT_SETTINGS } from './server/settings';
+    const file = ${JSON.stringify(file)};
+    const text = readFileSync(file, 'utf8');
+    const out = { assemble: [], analyze: [], model: [], index: [] };
+    for (let i = 0; i < ${runs}; i++) {
+      let t = performance.now();
+      const p = assemble(text, file, { host: new RecordingFileHost(), lint: true });
+      out.assemble.push(performance.now() - t); t = performance.now();
+      analyze(p, {});
+      out.analyze.push(performance.now() - t); t = performance.now();
+      const m = buildModel({ file, text, version: i, settings: DEFAULT_SETTINGS, openBuffers: () => undefined });
+      out.model.push(performance.now() - t); t = performance.now();
+      void m.index;
+      out.index.push(performance.now() - t);
+    }
+    process.stdout.write(JSON.stringify(out));
+  `;
+  const outfile = path.join(dir, 'stages.js');
+  await build({ stdin: { contents: entry, resolveDir: ROOT, loader: 'ts', sourcefile: 'stages.ts' }, bundle: true, platform: 'node', format: 'cjs', outfile, logLevel: 'error' });
+  writeFileSync(path.join(dir, 'iced_x86_bg.wasm'), readFileSync(path.join(ROOT, 'dist', 'iced_x86_bg.wasm')));
+  const r = spawnSync(process.execPath, [outfile], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (r.status !== 0) return undefined;
+  const t = JSON.parse(r.stdout);
+  return Object.fromEntries(Object.entries(t).map(([k, xs]) => [k, median(xs)]));
+}
+
 function rssOf(pid) {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -200,7 +239,9 @@ export async function run({ helpers = 1000, edits = 15 } = {}) {
   conn.dispose();
   proc.kill();
 
+  const stages = await stageTimes(file, dir).catch(() => undefined);
   const result = {
+    stages,
     lines: text.split('\n').length,
     helpers,
     diagnostics: lastDiagnostics.length,
@@ -223,6 +264,12 @@ export async function run({ helpers = 1000, edits = 15 } = {}) {
   console.log(`lsp: typing burst, last key -> diags  ${f(burstMs)} ms`);
   console.log(`lsp: server memory                    RSS ${f(mem.rss)} MB, peak ${f(mem.peak)} MB   (target < 200 MB)`);
   console.log(`lsp: requests (ms)                     ${Object.entries(requests).map(([k, v]) => `${k} ${f(v)}`).join(', ')}`);
+  if (stages) {
+    console.log(
+      `lsp: in-process medians (ms)           assemble ${f(stages.assemble)}, analyze ${f(stages.analyze)}, whole model (assemble+analyze+mapping) ${f(stages.model)}, lexical index (first request) ${f(stages.index)}`,
+    );
+  }
+  console.log(`lsp: load average at the end          ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} on ${os.cpus().length} cores`);
   console.log(`lsp: nasm -f bin same file            ${f(nasmMs)} ms${nasm.status === 0 ? '' : ` (nasm failed: ${nasm.stderr.split('\n')[0]})`}`);
   return result;
 }
