@@ -185,6 +185,10 @@ function encode(req: EncodeRequest): EncodeResult {
       if (src.segment && pre.raw.some((b) => Object.values(SEG_PREFIX).includes(b))) {
         return { ok: false, message: 'instruction has conflicting segment overrides', operand: i };
       }
+      const aw = op.base?.cls ?? op.index?.cls;
+      if ((pre.asize === 32 && aw === 'r64') || (pre.asize === 64 && aw === 'r32')) {
+        return { ok: false, message: 'impossible combination of address sizes', operand: i };
+      }
       const err = checkEffectiveAddress(op);
       if (err) return { ok: false, message: err, operand: i };
       ops.push(op);
@@ -589,7 +593,14 @@ function build(req: EncodeRequest, ops: Op[], m: Match, pre: Prefixes, rawOsize:
 
   const raw67 = pre.asize === 32 && !ops.some((o) => o.src.kind === 'mem') && !cand.icedToNasm.includes(-1);
   // `o64` on a default-64-bit instruction still writes REX.W (NASM: `o64 ret` is 48 C3).
-  const forceW = FORCE_REXW.has(code) || (pre.osize === 64 && cand.defaultOpSize64 && cand.opSize === 64);
+  // An operand-size prefix that disagrees with the operands wins, as in NASM (which warns):
+  // `o64 mov eax, ebx` is 48 89 D8, `o32 mov ax, bx` is 89 D8. A default-64-bit operand-less form
+  // or branch still gets REX.W (`o64 ret` is 48 C3), one with a register does not (`o64 push rax` is 50).
+  const sizedByOperand = ops.some((o) => o.src.kind !== 'imm');
+  const forceW = FORCE_REXW.has(code) || (rawOsize === 64 && !(cand.defaultOpSize64 && sizedByOperand)) ||
+    (pre.osize === 64 && cand.defaultOpSize64 && cand.opSize === 64 && !sizedByOperand);
+  const drop66 = (rawOsize === 32 || rawOsize === 64) && cand.opSize === 16 && cand.mandatory !== MandatoryPrefix.P66;
+  if (rawOsize && cand.opSize && cand.opSize !== rawOsize && ops.length > 0) warnings.push(`invalid operand size prefix, must be o${cand.opSize}`);
   // REPNE before a near branch would read as BND: NASM refuses it (a short jump keeps it).
   if (pre.repne && /^(j[a-z]+|call|ret[nfq]?)$/.test(mnemonic) && !shortBranch) return { ok: false, message: 'repne prefix is not allowed', retry: false };
   const extra: number[] = [...pre.raw];
@@ -598,6 +609,7 @@ function build(req: EncodeRequest, ops: Op[], m: Match, pre: Prefixes, rawOsize:
   if (raw67) extra.push(0x67);
   const post = (b: Uint8Array): Uint8Array => {
     if (DROP_F3.has(code)) b = dropPrefix(b, 0xf3);
+    if (drop66) b = dropPrefix(b, 0x66);
     if (forceW) b = withRexW(b);
     if (cand.encoding === 4 /* 3DNow! */) b = fix3dnowRex(b, ops, m);
     return nasmPrefixOrder(extra, b, cand);
