@@ -31,9 +31,9 @@ export function skippedSwapgs(ctx: RuleContext, f: Fact, before: number): Relate
   const out: Related[] = [];
   const from = f.gsSite >= 0 ? ctx.p.insns[f.gsSite]!.address : ctx.entries[f.entry]!.address;
   const to = ctx.p.insns[before]!.address;
-  for (let i = 0; i < ctx.p.insns.length; i++) {
+  for (const i of swapgsSites(ctx)) {
     const L = ctx.p.insns[i]!;
-    if (L.address <= from || L.address >= to || !L.effects.some((e) => e.kind === 'swapgs')) continue;
+    if (L.address <= from || L.address >= to) continue;
     if (!ctx.facts(i).some((g) => g.entry === f.entry)) continue;
     out.push({ range: ctx.p.site(i), message: `this path skips the swapgs at line ${ctx.p.lineOf(i)}` });
     if (out.length >= 3) break;
@@ -49,4 +49,17 @@ export function uniqueBy<T>(xs: readonly T[], key: (x: T) => string): T[] {
     seen.add(k);
     return true;
   });
+}
+
+const sites = new WeakMap<object, number[]>();
+
+/** Indexes of every swapgs, computed once per program. */
+function swapgsSites(ctx: RuleContext): number[] {
+  let list = sites.get(ctx.p);
+  if (!list) {
+    list = [];
+    for (const L of ctx.p.insns) if (L.effects.some((e) => e.kind === 'swapgs')) list.push(L.index);
+    sites.set(ctx.p, list);
+  }
+  return list;
 }
