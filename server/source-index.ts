@@ -4,6 +4,7 @@
 // names inside macro bodies and directives count too. Pure data, no LSP types.
 
 import { lexLine } from '../emulator/asm/lexer';
+import { isRegister } from '../emulator/asm/registers';
 import type { SourceRange, SymbolInfo, Token } from '../emulator/asm/types';
 
 export type NameKind = 'label' | 'macro' | 'define';
@@ -108,10 +109,7 @@ export function buildSourceIndex(
   }
 
   // Definitions the assembler saw at a position of this file: "line:col" -> symbol.
-  const definedAt = new Map<string, SymbolInfo>();
-  for (const s of symbols.values()) {
-    if (s.range.file === file) definedAt.set(`${s.range.line}:${s.range.start}`, s);
-  }
+  const definedAt = definitionsByPosition(symbols, file);
 
   const macros = new Map<string, { range: SourceRange; params: string; line: number }>();
   const defines = new Map<string, { range: SourceRange; value: string; line: number }>();
@@ -143,7 +141,7 @@ export function buildSourceIndex(
     // Does this line define a non-local label? Then it becomes the scope of `.x` names from here on.
     if (first && first.kind === 'ident') {
       const name = identName(first);
-      const sym = definedAt.get(`${i}:${first.range.start}`);
+      const sym = definedAt.get(posKey(i, first.range.start));
       const colon = t[1]?.kind === 'op' && t[1].text === ':';
       const isStruc = name.toLowerCase() === 'struc' && t[1]?.kind === 'ident';
       if (isStruc) parent = identName(t[1]!);
@@ -151,9 +149,15 @@ export function buildSourceIndex(
     }
     parentAt.push(parent);
     const dirTok = first?.kind === 'directive' ? first.text.toLowerCase() : undefined;
+    // Index of the statement's first word after a `label:` (the mnemonic on instruction lines).
+    // (A first word without a colon may be a label, `x dq 0`, so only the one after `label:` is skipped.)
+    const mnemonicAt = first?.kind === 'ident' && t[1]?.kind === 'op' && t[1].text === ':' ? 2 : -1;
     for (let k = 0; k < t.length; k++) {
       const tok = t[k]!;
       if (tok.kind !== 'ident') continue;
+      // The mnemonic or a register (most tokens of a line): no name of ours, unless a macro.
+      if (k === mnemonicAt && !macros.has(tok.text)) continue;
+      if (tok.text.length <= 5 && isRegister(tok.text)) continue;
       const written = identName(tok);
       // Preprocessor names: defined by the directive, used anywhere.
       if (dirTok && k === 1 && (MACRO_DIRECTIVES.has(dirTok) || DEFINE_DIRECTIVES.has(dirTok))) {
@@ -192,13 +196,22 @@ export function buildSourceIndex(
     if (!list) byKey.set(o.key, (list = []));
     list.push(o);
   }
-  return { tokens, comments, occurrences, byKey, macros, defines, outline: buildOutline(lines, tokens, symbols, file), parentAt };
+  return { tokens, comments, occurrences, byKey, macros, defines, outline: buildOutline(lines, tokens, definedAt), parentAt };
 }
 
-function buildOutline(lines: readonly string[], tokens: Token[][], symbols: ReadonlyMap<string, SymbolInfo>, file: string): OutlineItem[] {
+/** A number per (line, column): cheaper map keys than strings on files with 10,000s of labels. */
+function posKey(line: number, col: number): number {
+  return line * 65536 + Math.min(col, 65535);
+}
+
+function definitionsByPosition(symbols: ReadonlyMap<string, SymbolInfo>, file: string): Map<number, SymbolInfo> {
+  const m = new Map<number, SymbolInfo>();
+  for (const s of symbols.values()) if (s.range.file === file) m.set(posKey(s.range.line, s.range.start), s);
+  return m;
+}
+
+function buildOutline(lines: readonly string[], tokens: Token[][], symbolAt: ReadonlyMap<number, SymbolInfo>): OutlineItem[] {
   const out: OutlineItem[] = [];
-  const symbolAt = new Map<string, SymbolInfo>();
-  for (const s of symbols.values()) if (s.range.file === file) symbolAt.set(`${s.range.line}:${s.range.start}`, s);
   let label: OutlineItem | undefined;
   let section: OutlineItem | undefined;
   let macro: OutlineItem | undefined;
@@ -261,7 +274,7 @@ function buildOutline(lines: readonly string[], tokens: Token[][], symbols: Read
       struc = undefined;
       continue;
     }
-    const sym = symbolAt.get(`${i}:${first.range.start}`);
+    const sym = symbolAt.get(posKey(i, first.range.start));
     const colon = t[1]?.kind === 'op' && t[1].text === ':';
     if (!sym && !colon) continue;
     const name = identName(first);

@@ -59,7 +59,12 @@ export function findEntries(p: Program, extra: readonly { name: string; kind: En
   // 3. Taken addresses, tables and entry-like global names, when the code agrees.
   const reachesIret = reachesAny(p, (L) => L.effects.some((e) => e.kind === 'return-to-user' && e.insn === 'iret'));
   const reachesSysret = reachesAny(p, (L) => L.effects.some((e) => e.kind === 'return-to-user' && e.insn === 'sysret'));
-  const iretFrom = (a: number) => reachesIret[p.byAddress.get(a)!] === 1;
+  // The boot entry (design: `_start`, else the first instruction of the first code section) runs
+  // at reset, not on an interrupt, even when its address sits in a table or it ends in iretq to
+  // enter user mode: never guessed as an interrupt entry.
+  const start = p.source.symbols.get('_start');
+  const bootAddr = start && start.kind === 'label' ? Number(start.value) : p.insns.find((L) => !L.invalid)?.address;
+  const iretFrom = (a: number) => a !== bootAddr && reachesIret[p.byAddress.get(a)!] === 1;
   for (const [a, at] of p.addressTaken) if (!lstarTargets.has(a) && iretFrom(a)) add(a, 'interrupt', { kind: 'address-taken', at });
   for (const [a, at] of p.tableRefs) if (!lstarTargets.has(a) && iretFrom(a)) add(a, 'interrupt', { kind: 'address-table', at });
   for (const [a, s] of p.labelAt) {
