@@ -5,6 +5,7 @@ import { Memory } from '../machine/memory';
 import { Mmu } from '../machine/mmu';
 import { Decoded } from './decoded';
 import { decodeAt } from './decode';
+import { Block, BLOCK_SLOT, compileBlock } from './jit';
 import { EventKind, GuestFault, Vec, vectorName } from './fault';
 
 /** Segment register indices (the x86 encoding order). */
@@ -120,6 +121,10 @@ export class Core {
   lastFault: GuestFault | null = null;
   /** Non-zero when the fast loop must return to the service point (interrupt, stop, exit request). */
   attention = 0;
+  /** Compile hot blocks to JS (off: interpreter only; breakpoints always use the interpreter). */
+  jit = true;
+  /** Block-start visits before a block is compiled. */
+  jitThreshold = 2;
   private readonly pending = new Uint8Array(256);
   private pendingCount = 0;
   private exitRequested = false;
@@ -399,7 +404,7 @@ export class Core {
             this.rip = this.nextRip;
             this.icount++;
           }
-        } else {
+        } else if (!this.jit) {
           while (this.icount < end && this.attention === 0) {
             const d = this.fetch(this.rip);
             this.nextRip = d.next;
@@ -407,11 +412,42 @@ export class Core {
             this.rip = this.nextRip;
             this.icount++;
           }
+        } else {
+          this.runBlocks(end);
         }
       } catch (e) {
         if (e instanceof GuestFault) this.onFault(e); else throw e;
       }
       first = false;
+    }
+  }
+
+  /**
+   * Fast path: run compiled blocks (emulator/cpu/jit.ts), interpreting cold code. A block is only
+   * entered when it fits in the remaining budget, so instruction counts stay exact.
+   */
+  private runBlocks(end: number): void {
+    const threshold = this.jitThreshold;
+    while (this.icount < end && this.attention === 0) {
+      const rip = this.rip;
+      const p = this.mmu.fetchPage(rip);
+      const slot = BLOCK_SLOT + (rip & 4095);
+      let code = p.code;
+      const b = code !== null ? code[slot] as Block | null | undefined : undefined;
+      if (b) {
+        if (b.len <= end - this.icount) { b.fn(this, end - this.icount); continue; }
+      }
+      const d = this.fetch(rip);
+      if (b === undefined && ++d.hits >= threshold) {
+        const nb = compileBlock(this, p, rip);
+        code = p.code;
+        if (code !== null) code[slot] = nb;
+        if (nb !== null) continue;
+      }
+      this.nextRip = d.next;
+      d.fn(this, d);
+      this.rip = this.nextRip;
+      this.icount++;
     }
   }
 

@@ -87,9 +87,12 @@ function fromIced(insn: Instruction, ip: number): Decoded {
     k0: 0, r0: 0, s0: 0, k1: 0, r1: 0, s1: 0, k2: 0, r2: 0, s2: 0,
     mb: MB_NONE, mi: -1, ms: 1, md: 0, mseg: -1, asz: 8,
     imm: 0, immHi: 0, imm2: 0, target: 0, rep: 0, lock: insn.hasLockPrefix, cc: insn.conditionCode,
-    x0: 0, x1: 0, x2: 0, text: '',
+    x0: 0, x1: 0, x2: 0, fr: 0, fw: 0, flow: 0, hits: 0, text: '',
   };
   if (insn.isInvalid) { d.len = Math.max(1, d.len); d.next = ip + d.len; return d; }
+  d.fr = insn.rflagsRead & 63;
+  d.fw = insn.rflagsModified & 63;
+  d.flow = insn.flowControl;
   d.rep = insn.hasRepnePrefix ? 2 : insn.hasRepePrefix || insn.hasRepPrefix ? 1 : 0;
   let memSeen = false;
   let immSeen = false;

@@ -65,6 +65,12 @@ export interface Decoded {
   cc: number;
   /** Raw iced registers of operands 0..2 (for system instructions: CRn, segment, ...). */
   x0: number; x1: number; x2: number;
+  /** Status flags read / modified (iced RflagsBits: OF=1 SF=2 ZF=4 AF=8 CF=16 PF=32), for dead-flag analysis. */
+  fr: number; fw: number;
+  /** iced FlowControl (0 = falls through). */
+  flow: number;
+  /** Times the run loop reached this instruction at a block start (hotness for the block compiler). */
+  hits: number;
   /** Human-readable form, filled lazily for messages/traces (iced formatter), '' until then. */
   text: string;
 }

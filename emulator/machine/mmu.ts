@@ -15,6 +15,8 @@ export interface MmuOwner {
   efer: number;
   rflags: number;
   cr2: bigint;
+  /** Set non-zero to make the execution loop stop at the next instruction boundary (code was overwritten). */
+  attention: number;
 }
 
 export const enum Access { Read = 0, Write = 1, Fetch = 2 }
@@ -130,6 +132,8 @@ export class Mmu implements PageListener {
   /** Page for writing `addr` (made private and code-free first), filling the write TLB. */
   writePage(addr: number): Uint8Array {
     const p = this.check(addr, Access.Write);
+    // Writing a page holding decoded code: compiled blocks may be stale, so leave the block now.
+    if (p.code !== null) this.owner.attention = 1;
     this.memory.prepareWrite(p);
     if (this.cacheable(p, Access.Write)) {
       const i = p.vpn & TLB_MASK;

@@ -168,10 +168,17 @@ function signalOf(vector: number): number {
   return SIG.SEGV;
 }
 
-export function runEmulator(bytes: Uint8Array, states: State[]): State[] {
+/**
+ * Run the snippet in the emulator. 'interpreter' stops at a breakpoint after the snippet (which
+ * forces the interpreter); 'jit' compiles every block on first sight and ends at a ud2 placed
+ * after the snippet, so the compiled-block path is checked against silicon too.
+ */
+export function runEmulator(bytes: Uint8Array, states: State[], mode: 'interpreter' | 'jit' = 'interpreter'): State[] {
   const memory = new Memory();
   memory.map(EMU_CODE, 0x2000, Attr.Present | Attr.User | Attr.Executable);
   memory.writeBytes(EMU_CODE, bytes);
+  const endAddr = EMU_CODE + bytes.length;
+  if (mode === 'jit') memory.writeBytes(endAddr, new Uint8Array([0x0f, 0x0b]));
   memory.map(EMU_MEM, 0x1000, Attr.Present | Attr.Writable | Attr.User);
   memory.map(0x80000, 0x10000, Attr.Present | Attr.Writable | Attr.User);
   const out: State[] = [];
@@ -180,7 +187,8 @@ export function runEmulator(bytes: Uint8Array, states: State[]): State[] {
     // Run as user code (CPL 3), as the native harness does.
     core.setSegment(1, { ...core.seg[1], selector: 0x2b, dpl: 3 });
     let vector = -1;
-    core.deliverHook = (c, v) => { vector = v; c.stop('fault'); };
+    core.deliverHook = (c, v) => { if (!(mode === 'jit' && v === Vec.UD && c.rip === endAddr)) vector = v; c.stop('fault'); };
+    core.jitThreshold = 0;
     memory.writeBytes(EMU_MEM, s.mem);
     for (let i = 0; i < 16; i++) {
       const v = BigInt.asUintN(64, s.r[i] + ((s.relmask >> i) & 1 ? BigInt(EMU_MEM) : 0n));
@@ -189,7 +197,7 @@ export function runEmulator(bytes: Uint8Array, states: State[]): State[] {
     core.setAddr(4, 0x90000);
     core.setRflags(Number(s.flags));
     core.rip = EMU_CODE;
-    core.breakpoints.add(EMU_CODE + bytes.length);
+    if (mode === 'interpreter') core.breakpoints.add(endAddr);
     const why = core.run(1_000_000);
     if (why === 'budget') throw new Error('snippet did not finish in the emulator');
     const r: bigint[] = [];
@@ -224,10 +232,11 @@ export function compare(snippet: string, states: State[], extraMask = 0n, ignore
   const { bytes, path } = assemble(snippet);
   const nat = runNative(path, states);
   const emu = runEmulator(bytes, states);
+  const jit = runEmulator(bytes, states, 'jit');
   const flagMask = (ARITH | DF) & ~undefinedFlags(bytes) & ~extraMask;
   const bad: Mismatch[] = [];
-  for (let k = 0; k < states.length; k++) {
-    const a = nat[k], b = emu[k];
+  for (let k = 0; k < 2 * states.length; k++) {
+    const a = nat[k % states.length], b = k < states.length ? emu[k] : jit[k - states.length];
     const diffs: string[] = [];
     if (a.fault !== b.fault) diffs.push(`fault native=${a.fault} emulator=${b.fault}`);
     if (!a.fault && !b.fault) {
@@ -240,7 +249,7 @@ export function compare(snippet: string, states: State[], extraMask = 0n, ignore
       }
       for (let i = 0; i < 256; i++) if (a.mem[i] !== b.mem[i]) { diffs.push(`mem[${i}] native=${a.mem[i]} emulator=${b.mem[i]}`); break; }
     }
-    if (diffs.length) bad.push({ input: states[k], native: a, emulator: b, what: diffs.join('; ') });
+    if (diffs.length) bad.push({ input: states[k % states.length], native: a, emulator: b, what: (k < states.length ? '' : '[compiled block] ') + diffs.join('; ') });
   }
   return bad;
 }

@@ -9,7 +9,7 @@ import { RFLAGS } from '../core';
 import { K, type Decoded } from '../decoded';
 import { registerHandlers } from '../dispatch';
 import { GuestFault, Vec, ud } from '../fault';
-import { sysOf } from './state';
+import { noteIf, sysOf } from './state';
 
 export const CR0 = {
   PE: 1, MP: 2, EM: 4, TS: 8, ET: 0x10, NE: 0x20, WP: 0x10000, AM: 0x40000, NW: 0x2000_0000, CD: 0x4000_0000, PG: 0x8000_0000,
@@ -160,8 +160,10 @@ const cli = (c: Core): void => {
 const sti = (c: Core): void => {
   if (c.cpl > iopl(c)) throw gp0(`sti at CPL ${c.cpl} > IOPL ${iopl(c)}`);
   // STI that sets IF delays interrupts until after the next instruction (SDM Vol 2B STI).
-  if (!(c.rflags & RFLAGS.IF)) c.setInterruptShadow();
+  const before = c.rflags;
+  if (!(before & RFLAGS.IF)) c.setInterruptShadow();
   c.rflags |= RFLAGS.IF;
+  noteIf(c, before);
 };
 
 /** HLT: #GP(0) at CPL > 0 (SDM Vol 2A HLT). The machine decides what a halted core waits for. */

@@ -20,6 +20,15 @@ export interface SystemObserver {
   pushFrame?(core: Core, f: ShadowFrame): void;
   /** `ret` (with RSP before the pop) or iretq/sysret (the kinds to unwind to). */
   popFrame?(core: Core, kinds: readonly FrameKind[] | null, rspBefore: number): void;
+  /** An instruction set RFLAGS.IF (sti, popf, iretq, sysret): a held-back interrupt may now be taken. */
+  ifSet?(core: Core): void;
+}
+
+const IF = 0x200;
+
+/** Reports that RFLAGS.IF may have gone from 0 to 1. */
+export function noteIf(c: Core, before: number): void {
+  if (!(before & IF) && c.rflags & IF) sysOf(c).observer.ifSet?.(c);
 }
 
 export class SystemState {

@@ -12,7 +12,7 @@ import { MSR } from '../../machine/msr';
 import { isNullSelector, type SegmentDescriptor } from '../../machine/descriptors';
 import { readMsr } from './msr-insns';
 import { readDescriptor, segmentFromDescriptor, selErr, nullSegment } from './segments';
-import { emitGs, sysOf, u64 } from './state';
+import { emitGs, noteIf, sysOf, u64 } from './state';
 
 const EFER_SCE = 1;
 const CANON = 2 ** 47;
@@ -83,7 +83,9 @@ function sysret(long: boolean): Handler {
     } else rip = c.getLo(1);
     const from = d.ip;
     // RFLAGS := (R11 & 3C7FD7H) | 2 (SDM Vol 2B SYSRET).
+    const before = c.rflags;
     c.rflags = ((c.getLo(11) & 0x3c7fd7) | 2) >>> 0;
+    noteIf(c, before);
     c.setSegment(Seg.CS, flatCode(((long ? base + 16 : base) | 3) & 0xffff, 3, long));
     c.setSegment(Seg.SS, flatData(((base + 8) | 3) & 0xffff, 3));
     c.nextRip = rip;
@@ -161,7 +163,9 @@ const iretq = (c: Core, d: Decoded): void => {
   if (csd.long && (signedRip < -CANON || signedRip >= CANON)) {
     throw new GuestFault(Vec.GP, 0, 'fault', `iretq to non-canonical RIP 0x${u64(rip).toString(16)}`);
   }
+  const before = c.rflags;
   c.rflags = iretFlags(c, fl, oldCpl);
+  noteIf(c, before);
   c.setSegment(Seg.CS, segmentFromDescriptor(cs, csd));
   c.setSegment(Seg.SS, ssState);
   c.setHalves(4, rspLo | 0, rspHi | 0);
@@ -228,7 +232,8 @@ registerHandlers({
 let hooked = false;
 
 /**
- * Wraps the ISA's near call/ret handlers so they report to the shadow call stack. Call once after
+ * Wraps the ISA's near call/ret handlers so they report to the shadow call stack, and popf so
+ * a set IF is reported. Call once after
  * every ISA module registered its handlers (the machine does); later calls do nothing.
  */
 export function installCallHooks(): void {
@@ -252,6 +257,16 @@ export function installCallHooks(): void {
       orig(c, d);
       const o = sysOf(c).observer;
       if (o.popFrame) o.popFrame(c, null, rsp);
+    };
+  }
+  // popf can set IF too (SDM Vol 2B POPF): tell the machine, which holds timer ticks back while IF=0.
+  for (const code of [Code.Popfq, Code.Popfw]) {
+    const orig = lookupHandler({ code, mnemonic: Mnemonic.Popf });
+    if (!orig) continue;
+    wrap[code] = (c, d) => {
+      const before = c.rflags;
+      orig(c, d);
+      noteIf(c, before);
     };
   }
   registerHandlers(wrap);
