@@ -59,6 +59,10 @@ interface CoreExtra {
   state: CoreRunState;
   nextTick: number;
   shadow: ShadowStack;
+  /** A timer tick arrived while IF=0: held here until an instruction sets IF (see tick()). */
+  tickHeld: boolean;
+  /** IF was just set with a tick held: raise it at the next boundary. */
+  tickRelease: boolean;
 }
 
 export interface MachineSnapshot {
@@ -111,6 +115,8 @@ export class Machine {
         state: 'running',
         nextTick: this.timer ? this.timer.period : Infinity,
         shadow: new ShadowStack(plan.entry, plan.stacks[i]!.top),
+        tickHeld: false,
+        tickRelease: false,
       });
     }
   }
@@ -139,6 +145,14 @@ export class Machine {
           if (!s) return;
           if (kinds) s.returnFrom(kinds);
           else s.ret(rsp);
+        },
+        ifSet: (core) => {
+          const x = this.extra[sysOf(core).index];
+          if (x?.tickHeld) {
+            x.tickHeld = false;
+            x.tickRelease = true;
+            core.requestExit(); // raised between instructions, so Core.run never sees it blocked mid-run
+          }
         },
       },
       where: (a) => this.where(a),
@@ -324,10 +338,21 @@ export class Machine {
   /** A core waiting in hlt with IF=1 gets its next timer tick now (time skips ahead while idle). */
   private wake(c: Core, x: CoreExtra): void {
     x.state = 'running';
+    x.tickHeld = false;
     if (this.timer && !c.hasPendingInterrupt()) {
       c.raiseInterrupt(this.timer.vector);
       x.nextTick = c.icount + this.timer.period;
     }
+  }
+
+  /**
+   * A timer tick. With IF=1 it becomes pending in the core; with IF=0 the machine holds it until an
+   * instruction sets IF (the interrupt stays pending, SDM Vol 3A 6.8.1), so the core keeps running
+   * at full speed instead of checking a blocked interrupt at every boundary.
+   */
+  private tick(c: Core, x: CoreExtra): void {
+    if (c.rflags & RFLAGS.IF) c.raiseInterrupt(this.timer!.vector);
+    else x.tickHeld = true;
   }
 
   /** Bookkeeping after a core ran: budget, timer, halt/stop states, watches. Returns a stop, if any. */
@@ -337,8 +362,12 @@ export class Machine {
     this.sliceUsed += delta;
     if (this.timer) {
       while (c.icount >= x.nextTick) {
-        c.raiseInterrupt(this.timer.vector);
+        this.tick(c, x);
         x.nextTick += this.timer.period;
+      }
+      if (x.tickRelease) {
+        x.tickRelease = false;
+        c.raiseInterrupt(this.timer.vector);
       }
     }
     if (reason === 'stopped' || c.stopMessage !== null) {
@@ -416,6 +445,11 @@ export class Machine {
     }
     if (n === 'rflags') {
       c.rflags = (Number(v & 0x3f7fd5n) | 2) >>> 0;
+      const x = this.extra[core]!;
+      if (x.tickHeld && c.rflags & RFLAGS.IF) {
+        x.tickHeld = false;
+        if (this.timer) c.raiseInterrupt(this.timer.vector);
+      }
       return undefined;
     }
     const base = n === 'fs.base' ? 'fs' : n === 'gs.base' ? 'gs' : n === 'kernel_gs_base' || n === 'kernelgsbase' ? 'k' : null;
