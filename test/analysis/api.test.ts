@@ -310,3 +310,30 @@ sys_table: dq sys_read, sys_write
     expect(findings(r)).toEqual([`gs-user-base-in-kernel@${linesWith(src, 'mov rax, [gs:0]')[0]}`]);
   });
 });
+
+describe('the boot entry', () => {
+  test('_start in a table of addresses that enters user mode with swapgs + iretq is not an interrupt entry', () => {
+    const src = `bits 64
+default rel
+section .text align=4096
+_start:
+    mov ecx, 0xC0000101
+    lea rax, [percpu]
+    xor edx, edx
+    wrmsr
+    push 0x2b
+    push 0x8000
+    push 0x202
+    push 0x33
+    push 0x9000
+    swapgs
+    iretq
+section .data align=8
+boot_info: dq _start
+percpu: dq 0
+`;
+    const r = lint(src);
+    expect(r.entries).toEqual([]);
+    expect(findings(r)).toEqual([]);
+  });
+});
