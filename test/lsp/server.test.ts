@@ -11,6 +11,8 @@ import { applyEdits, lineOf, posOf } from './text-utils';
 
 const FIXTURES = path.join(__dirname, 'fixtures');
 const BROKEN = readFileSync(path.join(FIXTURES, 'entry-missing-swapgs.asm'), 'utf8');
+/** The fixture with its bug fixed (the second swapgs in place). */
+const FIXED_TEXT = (): string => BROKEN.replace('    o64 sysret', '    swapgs\n    o64 sysret');
 let n = 0;
 /** A fresh document URI per test, inside the fixtures folder so includes resolve there. */
 const uri = (name = 'doc'): string => fileUri(path.join(FIXTURES, `${name}-${++n}.asm`));
@@ -374,6 +376,13 @@ describe('code actions', () => {
     const { fixed, diags } = await fixAndRelint(text, 'gs-user-base-in-kernel', /start of syscall entry/i);
     expect(fixed).toContain('syscall_entry:\n    swapgs\n    SAVE_USER_RSP');
     expect(diags.filter((d) => d.code === 'gs-user-base-in-kernel' || d.code === 'gs-kernel-base-on-exit')).toEqual([]);
+  });
+
+  it("turns a 32-bit sysret into 'o64 sysret'", async () => {
+    const text = FIXED_TEXT().replace('    o64 sysret', '    sysret');
+    const { fixed, diags } = await fixAndRelint(text, 'sysret-32bit', /o64/);
+    expect(fixed).toContain('    o64 sysret');
+    expect(diags.filter((d) => d.code === 'sysret-32bit')).toEqual([]);
   });
 
   it('moves a push made on the user stack after the stack switch', async () => {
