@@ -276,6 +276,8 @@ export function refine(p: Program, branch: LInsn, f: Fact, taken: boolean): Fact
         const want = zfSide ? originIfZf : other;
         if (f.origin !== want) return undefined;
         c = { checked: true, cplBranch: branch.index, fenced: false, gsAfterBranch: false };
+        // The tested slot is the saved CS: the frame layout (error code or not) is now known.
+        if (e.kind === 'slot-test' && f.csOff) c.csOff = String(e.offset);
       }
     }
     // Paranoid entry: rdmsr IA32_GS_BASE, test edx,edx, js: a negative (kernel-half) base is the kernel's.

@@ -337,3 +337,32 @@ percpu: dq 0
     expect(findings(r)).toEqual([]);
   });
 });
+
+describe('frame layout', () => {
+  test('once [rsp+8] was tested as CS, [rsp+16] is the saved RFLAGS, not a second CPL test', () => {
+    const src = `bits 64
+section .text align=4096
+_start:
+    mov ecx, 0xC0000101
+    xor eax, eax
+    xor edx, edx
+    wrmsr
+    hlt
+; swapgs-lab: interrupt-entry
+isr:
+    test byte [rsp+8], 3
+    jz .k
+    swapgs
+.k:
+    lfence
+    inc qword [gs:0]
+    test byte [rsp+16], 3
+    jz .out
+    swapgs
+.out:
+    iretq
+`;
+    const r = lint(src);
+    expect(findings(r, 'swapgs-without-cpl-check')).toEqual([`swapgs-without-cpl-check@${linesWith(src, '    swapgs')[1]}`]);
+  });
+});
