@@ -89,6 +89,29 @@ here:
   });
 });
 
+describe('timer ticks held while IF=0', () => {
+  for (const [how, code] of [
+    ['popfq', '  push 0x202\n  popfq'],
+    ['iretq', '  mov rax, rsp\n  push 0x10\n  push rax\n  push 0x202\n  push 0x08\n  lea rax, [rel here]\n  push rax\n  iretq'],
+  ]) {
+    it(`are delivered right after ${how} sets IF`, () => {
+      const r = run(`bits 64
+_start:
+  mov ecx, 100
+.spin:
+  dec ecx
+  jnz .spin
+${code}
+here:
+  nop
+`, { timer: { vector: 40, period: 10 } });
+      expect(r.result.kind === 'fault' && r.result.message).toMatch(/unhandled interrupt vector 40 at test\.asm:\d+/);
+      const line = Number(/test\.asm:(\d+)/.exec(r.result.kind === 'fault' ? r.result.message : '')![1]);
+      expect(line).toBe(r.m.program.lines.find((l) => l.address === Number(r.m.program.symbols.get('here')!.value))!.site.line + 1);
+    });
+  }
+});
+
 describe('observability API (for the debugger)', () => {
   it('steps one instruction and stops at breakpoints, on every core', () => {
     const m = machine(HELLO, { cpus: 2 });

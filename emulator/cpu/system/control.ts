@@ -22,7 +22,7 @@ const CR0_DEFINED = 0xe005_003f;
 /** CR4 bits this CPU supports (CPUID reports FSGSBASE, SMEP, SMAP); any other bit is #GP(0) (SDM Vol 3A 2.5). */
 export const CR4_SUPPORTED = 0x0fff | CR4.FSGSBASE | CR4.SMEP | CR4.SMAP;
 /** MAXPHYADDR of this CPU: CR3 bits at or above it are reserved (SDM Vol 3A 4.5). */
-export const MAXPHYADDR = 46;
+export const MAXPHYADDR = 48; // CPUID.80000008H:EAX[7:0] (isa/misc.ts)
 
 function gp0(msg: string): GuestFault {
   return new GuestFault(Vec.GP, 0, 'fault', msg);
