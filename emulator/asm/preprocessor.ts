@@ -16,7 +16,7 @@ import { lexLine } from './lexer';
 import { condDirective, elifStep, elseStep, emitting, sameTokens, tokenTypeTest, type Cond, type CondDirective } from './preprocessor-cond';
 import { BUILTIN_NAMES, SmacroTable } from './preprocessor-smacro';
 import { adjacent, mkTok, quoteString, relex, spanOf, splitArgs, tokensText } from './preprocessor-util';
-import type { Diagnostic, ExpansionFrame, FileHost, PreprocessedLine, Severity, SourceRange, Token } from './types';
+import type { Diagnostic, ExpansionFrame, Expr, FileHost, PreprocessedLine, Severity, SourceRange, Token } from './types';
 
 export interface PreprocessLimits {
   /** Nested multi-line macro calls (and single-line expansion depth). */
@@ -400,6 +400,8 @@ class Preprocessor {
     // Implicit pasting: `lbl%1`, `%1_x`, `%%l%1` join when written without space, and one side
     // was substituted (NASM pastes the text; we re-lex the joined text).
     let prevSubst = false;
+    // Index of the source token that produced the last output token.
+    let lastFrom = -1;
     for (let i = 0; i < tokens.length; i++) {
       const t = tokens[i]!;
       const rep = this.substituteOne(t, mac);
@@ -411,7 +413,7 @@ class Preprocessor {
       }
       let k = 0;
       const prev = res[res.length - 1];
-      if (prev && i > 0 && (isSubst || prevSubst) && adjacent(tokens[i - 1]!, t) && pastable(prev) && pastable(items[0]!)) {
+      if (prev && lastFrom === i - 1 && (isSubst || prevSubst) && adjacent(tokens[i - 1]!, t) && pastable(prev) && pastable(items[0]!)) {
         res.pop();
         const a = tokens[i - 1]!;
         const r: SourceRange = { file: a.range.file, line: a.range.line, start: a.range.start, end: t.range.end };
@@ -420,6 +422,7 @@ class Preprocessor {
       }
       for (; k < items.length; k++) res.push(items[k]!);
       prevSubst = isSubst;
+      lastFrom = i;
     }
     return res;
   }
@@ -458,6 +461,10 @@ class Preprocessor {
       const idx = (x: number) => (x < 0 ? n + x + 1 : x);
       const a = idx(Number(range[1]));
       const b = idx(Number(range[2]));
+      if (a < 1 || b < 1 || a > n || b > n) {
+        this.error(t.range, `\`${text}\`: macro parameters out of range (the call has ${n})`);
+        return [];
+      }
       const res: Token[] = [];
       const step = a <= b ? 1 : -1;
       for (let k = a; step > 0 ? k <= b : k >= b; k += step) {
@@ -854,6 +861,9 @@ class Preprocessor {
   /** Evaluates a preprocessor expression (%if, %assign, %rep, %rotate); reports and returns undefined on failure. */
   private evaluate(dir: Token, args: Token[]): bigint | undefined {
     const exp = this.expand(args);
+    // A token that came out of a %define body is not on this line: point at the argument text.
+    const here = (r: SourceRange): SourceRange =>
+      r.file === dir.range.file && r.line === dir.range.line ? r : spanOf(args, dir.range);
     if (exp.length === 0) {
       this.error(dir.range, `\`${dir.text}\` expects an expression`);
       return undefined;
@@ -861,22 +871,34 @@ class Preprocessor {
     const bad = exp.find((t) => t.kind === 'error');
     if (bad) {
       const what = bad.text.length > 1 ? 'unterminated string' : `unexpected character \`${bad.text}\``;
-      this.error(bad.range, `\`${dir.text}\`: ${what}`, 'syntax-error');
+      this.error(here(bad.range), `\`${dir.text}\`: ${what}`, 'syntax-error');
       return undefined;
     }
-    const r = parseExpr(exp, 0);
+    const r = parseExpr(exp, 0, { allowRegisters: true });
     if ('error' in r) {
-      this.error(r.range, `\`${dir.text}\`: ${r.error}`);
+      this.error(here(r.range), `\`${dir.text}\`: ${r.error}`);
       return undefined;
     }
     if (r.next < exp.length) {
-      this.error(exp[r.next]!.range, `\`${dir.text}\`: unexpected \`${exp[r.next]!.text}\` after the expression`);
-      return undefined;
+      // nasm warns (pp-trailing) and uses the value.
+      this.warning(here(spanOf(exp.slice(r.next), exp[r.next]!.range)), `\`${dir.text}\`: trailing garbage after expression ignored`);
     }
-    const v = evalExpr(r.expr, { symbol: () => undefined });
+    const e = r.expr;
+    // nasm compares register expressions with = / != as vectors: equal only when identical
+    // (`%if rax = rax` is true, `%if rax = 3` false); any other use of a register is an error.
+    if (e.kind === 'binary' && EQUALITY.has(e.op) && (hasRegister(e.left) || hasRegister(e.right))) {
+      const same = sameExpr(e.left, e.right);
+      return (e.op === '!=' || e.op === '<>') !== same ? 1n : 0n;
+    }
+    // Ordering a register is an error, but nasm still takes the test as false.
+    if (e.kind === 'binary' && ORDERING.has(e.op) && (hasRegister(e.left) || hasRegister(e.right))) {
+      this.error(here(e.range), `\`${dir.text}\`: \`${e.op}\`: operands differ by a non-scalar (a register)`);
+      return 0n;
+    }
+    const v = evalExpr(e, { symbol: () => undefined });
     if (v.kind === 'value') return v.value;
     if (v.kind === 'error') {
-      this.error(v.range, `\`${dir.text}\`: ${v.message}`);
+      this.error(here(v.range), `\`${dir.text}\`: ${v.message}`);
       return undefined;
     }
     this.error(
@@ -1131,15 +1153,14 @@ class Preprocessor {
         return;
       }
       const a = args();
-      const v = this.condValue(cd, dir, a);
-      src.conds.push({ state: v ? 'true' : 'false', range: spanOf([dir, ...a], dir.range) });
+      src.conds.push({ state: condState(this.condValue(cd, dir, a)), range: spanOf([dir, ...a], dir.range) });
       return;
     }
     const c = src.conds[src.conds.length - 1];
     if (!c) return this.error(dir.range, `\`${dir.text}\`: no matching %if`);
     const step = elifStep(c);
     if (step.error) this.error(dir.range, `\`${dir.text}\` ${step.error}`);
-    if (step.evaluate) c.state = this.condValue(cd, dir, args()) ? 'true' : 'false';
+    if (step.evaluate) c.state = condState(this.condValue(cd, dir, args()));
   }
 
   private elseDirective(dir: Token, src: Source): void {
@@ -1154,21 +1175,22 @@ class Preprocessor {
     src.conds.pop();
   }
 
-  private condValue(cd: CondDirective, dir: Token, args: Token[]): boolean {
+  /** The test's truth, or undefined when it could not be decided (already reported). */
+  private condValue(cd: CondDirective, dir: Token, args: Token[]): boolean | undefined {
     const v = this.condTest(cd.type, dir, args);
-    return cd.negate ? !v : v;
+    return v === undefined ? undefined : cd.negate ? !v : v;
   }
 
-  private condTest(type: string, dir: Token, args: Token[]): boolean {
+  private condTest(type: string, dir: Token, args: Token[]): boolean | undefined {
     switch (type) {
       case '': {
         const v = this.evaluate(dir, args);
-        return v !== undefined && v !== 0n;
+        return v === undefined ? undefined : v !== 0n;
       }
       case 'def': {
         if (args.length === 0) {
           this.error(dir.range, `\`${dir.text}\` expects a macro name`);
-          return false;
+          return undefined;
         }
         return args.some((t) => t.kind === 'ident' && (this.smacros.isDefined(t.text) || BUILTIN_NAMES.has(t.text)));
       }
@@ -1176,13 +1198,13 @@ class Preprocessor {
         const n = args[0];
         if (!n) {
           this.error(dir.range, `\`${dir.text}\` expects a macro name`);
-          return false;
+          return undefined;
         }
         const macs = this.findMacro(n.text);
         if (!macs) return false;
         if (args.length === 1) return true;
         const spec = this.macroSpec(dir, args, false, false);
-        if (!spec) return false;
+        if (!spec) return undefined;
         return macs.some((m) => m.min <= spec.max && spec.min <= m.max);
       }
       case 'idn':
@@ -1197,7 +1219,7 @@ class Preprocessor {
         }
         if (comma < 0) {
           this.error(dir.range, `\`${dir.text}\` expects two comma-separated texts`);
-          return false;
+          return undefined;
         }
         return sameTokens(exp.slice(0, comma), exp.slice(comma + 1), type === 'idni');
       }
@@ -1244,6 +1266,49 @@ class Preprocessor {
 }
 
 // ---------------------------------------------------------------- helpers
+
+const EQUALITY = new Set(['=', '==', '!=', '<>']);
+const ORDERING = new Set(['<', '<=', '>', '>=', '<=>']);
+
+function hasRegister(e: Expr): boolean {
+  switch (e.kind) {
+    case 'reg':
+      return true;
+    case 'unary':
+      return hasRegister(e.arg);
+    case 'binary':
+      return hasRegister(e.left) || hasRegister(e.right);
+    case 'cond':
+      return hasRegister(e.test) || hasRegister(e.then) || hasRegister(e.else);
+    default:
+      return false;
+  }
+}
+
+/** Structural equality of two expressions (ranges ignored). */
+function sameExpr(a: Expr, b: Expr): boolean {
+  if (a.kind !== b.kind) return false;
+  switch (a.kind) {
+    case 'num':
+      return a.value === (b as typeof a).value;
+    case 'reg':
+    case 'sym':
+      return a.name === (b as typeof a).name;
+    case 'unary':
+      return a.op === (b as typeof a).op && sameExpr(a.arg, (b as typeof a).arg);
+    case 'binary': {
+      const o = b as typeof a;
+      return a.op === o.op && sameExpr(a.left, o.left) && sameExpr(a.right, o.right);
+    }
+    default:
+      return false;
+  }
+}
+
+/** nasm: a condition that fails to evaluate skips every branch of its %if (COND_NEVER). */
+function condState(v: boolean | undefined): 'true' | 'false' | 'never' {
+  return v === undefined ? 'never' : v ? 'true' : 'false';
+}
 
 function continued(text: string): boolean {
   return text.endsWith('\\');

@@ -363,6 +363,12 @@ describe('error recovery and limits', () => {
     expect(errors(r.diagnostics)).toHaveLength(1);
   });
 
+  it('compares registers in %if only for identity (as nasm)', () => {
+    const r = pp(lines('%define R rax', '%if R = rax', 'db 1', '%endif', '%if R = 3', 'db 2', '%else', 'db 3', '%endif', '%if R > 2', 'db 4', '%else', 'db 5', '%endif'));
+    expect(r.text).toEqual(['db 1', 'db 3', 'db 5']);
+    expect(r.diagnostics).toMatchObject([{ severity: 'error', range: { line: 9 } }]);
+  });
+
   it('reports an undefined symbol in %if by name', () => {
     const r = pp(lines('%if FOO > 1', '%endif'));
     expect(r.diagnostics[0]!.message).toContain('`FOO`');
