@@ -98,6 +98,9 @@ const IMPLICIT_REG_FORMS: Record<string, { regs: string[]; addr: number }[]> = {
   clzero: [{ regs: ['rax'], addr: 64 }, { regs: ['eax'], addr: 32 }],
 };
 
+/** A bare x87 arithmetic mnemonic is NASM's popping form on st1 (`fadd` = `faddp st1, st0`). */
+const X87_BARE_POP: Record<string, string> = { fadd: 'faddp', fmul: 'fmulp', fsub: 'fsubp', fsubr: 'fsubrp', fdiv: 'fdivp', fdivr: 'fdivrp' };
+
 const SEG_PREFIX: Record<string, number> = { es: 0x26, cs: 0x2e, ss: 0x36, ds: 0x3e, fs: 0x64, gs: 0x65 };
 
 /** A resolved operand: the request's operand with its register looked up. */
@@ -206,14 +209,30 @@ function encode(req: EncodeRequest): EncodeResult {
     ops.length = 0;
   }
 
+  // x87 shorthands: `fadd st1` is `fadd st0, st1`, `faddp st2` is `faddp st2, st0`, a bare
+  // `fxch`/`fcom`/`faddp` means st1, and a bare `fadd` is `faddp st1, st0` (NASM's templates;
+  // SDM vol. 1, 8.1.2).
+  if (ops.length === 0 && X87_BARE_POP[mnemonic]) return encode({ ...req, mnemonic: X87_BARE_POP[mnemonic] });
+  let x87Short = false;
+  if (mnemonic.startsWith('f') && ops.length <= 1 && ops.every((o) => o.reg?.cls === 'st')) {
+    const has = (f: (k: K[]) => boolean) => cands.some((c) => f(c.ops));
+    if (!has((k) => k.length === ops.length && (k.length === 0 || k[0] === K.sti_opcode))) {
+      const st = ops.length ? ops[0] : { src: { kind: 'reg', reg: 'st1' } as EncOperand, reg: registerInfo('st1') };
+      const st0: Op = { src: { kind: 'reg', reg: 'st0' }, reg: registerInfo('st0') };
+      if (has((k) => k.length === 1 && k[0] === K.sti_opcode)) ops.splice(0, ops.length, st);
+      else if (has((k) => k.length === 2 && k[0] === K.st0 && k[1] === K.sti_opcode)) { ops.splice(0, ops.length, st0, st); x87Short = true; }
+      else if (has((k) => k.length === 2 && k[0] === K.sti_opcode && k[1] === K.st0)) ops.splice(0, ops.length, st, st0);
+    }
+  }
+
   // `imul r, imm` is NASM's shorthand for `imul r, r, imm`.
   if (mnemonic === 'imul' && ops.length === 2 && ops[0].reg && ops[1].src.kind === 'imm') ops.splice(1, 0, ops[0]);
 
   // ---- choose the form: cached per operand shape (the choice never depends on more than the shape)
-  const key = shapeKey(mnemonic, ops, pre.osize, implicitAddr);
+  const key = shapeKey(mnemonic, ops, pre.osize, implicitAddr) + (x87Short ? '|s' : '');
   let sel = selectionCache.get(key);
   if (!sel) {
-    sel = select(mnemonic, cands, ops, pre.osize, implicitAddr);
+    sel = select(mnemonic, cands, ops, pre.osize, implicitAddr, x87Short);
     if (selectionCache.size > 50000) selectionCache.clear();
     selectionCache.set(key, sel);
   }
@@ -258,7 +277,7 @@ function fitBits(value: bigint): number {
     (v >= -(1n << 31n) && v < 1n << 31n ? 8 : 0) | (s8(v) ? 16 : 0) | (s8(BigInt.asIntN(16, v)) ? 32 : 0) | (s8(BigInt.asIntN(32, v)) ? 64 : 0) | (v === 1n ? 128 : 0);
 }
 
-function select(mnemonic: string, cands: Candidate[], ops: Op[], osize: number, implicitAddr: number): Selection {
+function select(mnemonic: string, cands: Candidate[], ops: Op[], osize: number, implicitAddr: number, x87Short: boolean): Selection {
   const matches: Match[] = [];
   let fail = 'none' as Fail;
   const unsizedMem = ops.some((o) => o.src.kind === 'mem' && !o.src.size);
@@ -279,7 +298,7 @@ function select(mnemonic: string, cands: Candidate[], ops: Op[], osize: number, 
   };
   const identity = ops.map((_, i) => i);
   tryOrder(identity, false);
-  if ((mnemonic === 'xchg' || mnemonic === 'test') && ops.length === 2) tryOrder([1, 0], true);
+  if ((mnemonic === 'xchg' || mnemonic === 'test' || mnemonic === 'fxch') && ops.length === 2) tryOrder([1, 0], true);
 
   if (matches.length === 0) {
     if (cands.every((c) => !c.mode64)) return { error: 'instruction not supported in 64-bit mode' };
@@ -324,7 +343,8 @@ function select(mnemonic: string, cands: Candidate[], ops: Op[], osize: number, 
   const prefSwap = mnemonic === 'xchg' && ops.every((o) => o.reg);
   // reg,reg: NASM picks the r/m,reg ("MR") form for integer registers, the reg,r/m form otherwise.
   const gprOps = ops.every((o) => o.reg && (o.reg.cls === 'r8' || o.reg.cls === 'r16' || o.reg.cls === 'r32' || o.reg.cls === 'r64'));
-  const allSt0 = ops.length === 2 && ops.every((o) => o.reg?.name === 'st0');
+  // `fadd st0, st0` is NASM's DC C0 form; `fadd st0` (short for st0, st0) is D8 C0.
+  const allSt0 = !x87Short && ops.length === 2 && ops.every((o) => o.reg?.name === 'st0');
   const strictBytes = strictWidth ? SIZE_BYTES[(strictWidth.src as Extract<EncOperand, { kind: 'imm' }>).size!] : 0;
   const rankKey = (m: Match) => {
     const c = m.cand;

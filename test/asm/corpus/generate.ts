@@ -273,6 +273,10 @@ function cornerCases(): CorpusItem[] {
   }
   for (const d of [0x10n, 0x1000n, -0x10n]) { add('movdir64b', [r('edx'), mem({ disp: d })]); add('movdir64b', [r('rdx'), mem({ disp: d })]); }
   add('movdir64b', [r('edx'), mem({ disp: 0x40n, sym: true, addressing: 'rel' })]);
+  // x87 register shorthands.
+  for (const m of ['fadd', 'fmul', 'fsub', 'fsubr', 'fdiv', 'fdivr', 'fcom', 'fcomp', 'fxch', 'fucom', 'fucomp', 'faddp', 'fmulp', 'fsubp', 'fsubrp', 'fdivp', 'fdivrp', 'fcomi', 'fcomip', 'fucomi', 'fucomip', 'fld', 'fst', 'fstp', 'ffree', 'fcmovb', 'fcmovne', 'fnstsw', 'fucompp', 'fcompp']) {
+    add(m, []); add(m, [r('st0')]); add(m, [r('st1')]); add(m, [r('st5')]); add(m, [r('st0'), r('st3')]); add(m, [r('st3'), r('st0')]);
+  }
   // Operand/address-size prefixes that disagree with the operands.
   for (const p of ['o16', 'o32', 'o64', 'a32', 'a64']) {
     add('mov', [r('eax'), r('ebx')], [p]); add('mov', [r('ax'), r('bx')], [p]); add('mov', [r('rax'), r('rbx')], [p]); add('add', [r('eax'), imm(1n)], [p]);
