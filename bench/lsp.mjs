@@ -118,7 +118,7 @@ async function stageTimes(file, dir, runs = 5) {
   await build({ stdin: { contents: entry, resolveDir: ROOT, loader: 'ts', sourcefile: 'stages.ts' }, bundle: true, platform: 'node', format: 'cjs', outfile, logLevel: 'error' });
   writeFileSync(path.join(dir, 'iced_x86_bg.wasm'), readFileSync(path.join(ROOT, 'dist', 'iced_x86_bg.wasm')));
   const r = spawnSync(process.execPath, [outfile], { encoding: 'utf8', maxBuffer: 1 << 24 });
-  if (r.status !== 0) return undefined;
+  if (r.status !== 0) throw new Error(`stage script failed: ${(r.stderr || r.error?.message || '').split('\n').slice(0, 3).join(' ')}`);
   const t = JSON.parse(r.stdout);
   return Object.fromEntries(Object.entries(t).map(([k, xs]) => [k, median(xs)]));
 }
@@ -239,7 +239,10 @@ export async function run({ helpers = 1000, edits = 15 } = {}) {
   conn.dispose();
   proc.kill();
 
-  const stages = await stageTimes(file, dir).catch(() => undefined);
+  const stages = await stageTimes(file, dir).catch((e) => {
+    console.log(`lsp: stage timing skipped: ${e instanceof Error ? e.message.split('\n')[0] : e}`);
+    return undefined;
+  });
   const result = {
     stages,
     lines: text.split('\n').length,
