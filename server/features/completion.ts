@@ -64,5 +64,10 @@ export function completion(model: DocumentModel, line: number, col: number): Com
     items.push({ label: name, kind: CompletionItemKind.Constant, detail: `%define ${d.value}`, sortText: `${group(false)}1${name}` });
   }
   for (const it of msrItems()) items.push({ ...it, sortText: `${group(false)}3${it.label}` });
-  return items;
+  // Big files have 10,000s of labels: send only names that can match the word being typed
+  // (editors filter further themselves, and ask again when a new word starts).
+  const word = /[A-Za-z0-9_.?@$#~]*$/.exec((model.lines[line] ?? '').slice(0, col))?.[0] ?? '';
+  if (!word) return items;
+  const first = word[0]!.toLowerCase();
+  return items.filter((i) => i.label.toLowerCase().startsWith(first) || (first === '.' && i.label.includes('.')));
 }

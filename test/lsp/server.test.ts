@@ -225,6 +225,20 @@ describe('completion', () => {
       expect(labels.has(l), l).toBe(true);
     }
   });
+
+  it('sends only names that can match the word being typed, and local labels under their parent', async () => {
+    const u = uri();
+    const text = BROKEN.replace('    jnz .loop', '    jnz .lo');
+    await client.open(u, text);
+    const at = (needle: string, offset: number) =>
+      client.request<CompletionItem[]>('textDocument/completion', { textDocument: { uri: u }, position: posOf(text, needle, 0, offset) });
+    const s = (await at('    swapgs', 6)).map((i) => i.label);
+    expect(s).toContain('swapgs');
+    expect(s).toContain('syscall_entry');
+    expect(s).not.toContain('rax');
+    const local = await at('jnz .lo', 7);
+    expect(local.find((i) => i.label === '.loop')?.detail).toBe('local label of helper');
+  });
 });
 
 describe('symbols and navigation', () => {
