@@ -6,7 +6,7 @@
 import { encodeFloat, fitsData, isFloatSpecial, storeInt } from './data';
 import { encodeInstruction } from './encoder';
 import type { EncOperand, EncodeResult } from './encoder-types';
-import { splitEffectiveAddress } from './effective-address';
+import { addVec, emptyVec, isSimple, scaleVec, splitEffectiveAddress, type EaHint, type EaVec } from './effective-address';
 import { evalExpr, exprSymbols, stringValue } from './expr';
 import { DEFAULT_ORG, DEFAULT_SECTION_ALIGN, layoutSections, type LayoutResult, type SectionPlan } from './layout';
 import { LineParser, type DataItem, type ParsedLine, type Statement } from './parser';
@@ -149,11 +149,6 @@ function isBranch(m: string): boolean {
 }
 
 /** Linear form of an effective address: registers with coefficients plus a displacement. */
-interface EaVal extends Val {
-  regs: { name: string; coeff: bigint; mul: boolean }[];
-  hasTerm: boolean;
-}
-
 // ---------------------------------------------------------------- the driver
 
 class Assembly {
@@ -321,64 +316,87 @@ class Assembly {
     return r.value;
   }
 
-  /** Effective-address evaluation: a linear combination of registers plus a displacement. */
-  private evEa(e: Expr): EaVal {
-    const acc: EaVal = { v: 0n, r: 0, k: true, regs: [], hasTerm: false };
-    this.eaAdd(e, 1n, false, acc);
-    acc.v = i64(acc.v);
-    return acc;
-  }
-
-  /** Adds `coeff * e` to `acc`; `mul` marks registers written with an explicit `*` (NASM's index hint). */
-  private eaAdd(e: Expr, coeff: bigint, mul: boolean, acc: EaVal): void {
+  /**
+   * Evaluates a bracketed expression as nasm does: a vector of register, constant and
+   * relocation-base terms, updating nasm's base/index hint on the way (effective-address.ts).
+   */
+  private evVec(e: Expr, hint: EaHint): EaVec {
     switch (e.kind) {
       case 'reg': {
-        for (const x of acc.regs) {
-          if (x.name === e.name) {
-            x.coeff += coeff;
-            x.mul ||= mul;
-            return;
-          }
+        if (hint.type === 'none') {
+          hint.base = e.name;
+          hint.type = 'makebase';
         }
-        acc.regs.push({ name: e.name, coeff, mul });
-        return;
+        const x = emptyVec();
+        x.regs.push({ key: e.name, c: 1n });
+        return x;
       }
-      case 'unary':
-        if (e.op === '-' || e.op === '+') {
-          this.eaAdd(e.arg, e.op === '-' ? -coeff : coeff, mul, acc);
-          return;
-        }
-        break;
-      case 'binary':
-        if (e.op === '+' || e.op === '-') {
-          this.eaAdd(e.left, coeff, mul, acc);
-          this.eaAdd(e.right, e.op === '-' ? -coeff : coeff, mul, acc);
-          return;
-        }
+      case 'num':
+      case 'str': {
+        const v = this.ev(e);
+        return { regs: [], simple: v.v, segs: [], v: v.v, r: 0, k: true };
+      }
+      case 'sym':
+      case 'here':
+      case 'sectionStart':
+        return this.leafVec(e);
+      case 'unary': {
+        const x = this.evVec(e.arg, hint);
+        if (e.op === '+') return x;
+        if (e.op === '-') return scaleVec(x, -1n, hint, false);
+        if (!isSimple(x)) throw new EvalErr('invalid effective address', e.range);
+        const v = this.scalarOp(e.op, x.simple ?? 0n, 0n, e.range, true);
+        return { regs: [], simple: v, segs: [], v, r: 0, k: x.k };
+      }
+      case 'binary': {
+        const x = this.evVec(e.left, hint);
+        const y = this.evVec(e.right, hint);
+        if (e.op === '+') return addVec(x, y, hint);
+        if (e.op === '-') return addVec(x, scaleVec(y, -1n, hint, false), hint);
         if (e.op === '*') {
-          const lr = this.containsReg(e.left);
-          const rr = this.containsReg(e.right);
-          if (lr && rr) throw new EvalErr('invalid effective address: register multiplied by register', e.range);
-          if (lr || rr) {
-            const sc = this.ev(lr ? e.right : e.left);
-            if (!sc.k && this.pass > 1) throw new EvalErr('scale factor must be a constant', e.range);
-            acc.k &&= sc.k;
-            this.eaAdd(lr ? e.left : e.right, coeff * sc.v, true, acc);
-            return;
-          }
+          if (isSimple(x)) return { ...scaleVec(y, x.simple ?? 0n, hint, true), k: x.k && y.k };
+          if (isSimple(y)) return { ...scaleVec(x, y.simple ?? 0n, hint, true), k: x.k && y.k };
+          throw new EvalErr('invalid effective address: unable to multiply two non-scalar objects', e.range);
         }
-        break;
-      default:
-        break;
+        if (!isSimple(x) || !isSimple(y)) {
+          if (x.regs.length || y.regs.length) throw new EvalErr('invalid effective address', e.range);
+          if ((x.k && y.k) || this.pass > 1) throw notScalar(e.op, e.range);
+        }
+        if (!(x.k && y.k) && (e.op === '/' || e.op === '//' || e.op === '%' || e.op === '%%') && (y.simple ?? 0n) === 0n) {
+          return { regs: [], simple: 0n, segs: [], v: 0n, r: 0, k: false };
+        }
+        const v = this.scalarOp(e.op, x.simple ?? 0n, y.simple ?? 0n, e.range, false);
+        return { regs: [], simple: v, segs: [], v, r: 0, k: x.k && y.k };
+      }
+      case 'cond': {
+        if (this.containsReg(e)) throw new EvalErr('invalid effective address', e.range);
+        const v = this.ev(e);
+        return { regs: [], simple: v.v, segs: [], v: v.v, r: v.r, k: v.k };
+      }
+      default: {
+        const v = this.ev(e);
+        return { regs: [], simple: v.v, segs: [], v: v.v, r: v.r, k: v.k };
+      }
     }
-    if (e.kind !== 'binary' && e.kind !== 'unary' && e.kind !== 'cond') {
-      // A leaf: number, symbol, `$`, string.
-    } else if (this.containsReg(e)) throw new EvalErr('invalid effective address', e.range);
-    const x = this.ev(e);
-    acc.v += coeff * x.v;
-    acc.r += Number(coeff) * x.r;
-    acc.k &&= x.k;
-    acc.hasTerm = true;
+  }
+
+  /** A label, `$` or `$$` inside brackets: its section offset as the constant term plus a relocation base. */
+  private leafVec(e: Extract<Expr, { kind: 'sym' | 'here' | 'sectionStart' }>): EaVec {
+    const v = this.ev(e);
+    if (v.r === 0) return { regs: [], simple: v.v, segs: [], v: v.v, r: 0, k: v.k };
+    let sec: string | undefined;
+    let off = v.v;
+    if (e.kind === 'sym') {
+      const d = this.syms.get(e.name);
+      if (d?.sec !== undefined) {
+        sec = d.sec;
+        off = d.value;
+      }
+    } else if (this.absolute === undefined) {
+      sec = this.cur.name;
+      off = e.kind === 'sectionStart' ? 0n : this.lineHere.v - this.sectionStart().v;
+    }
+    return { regs: [], simple: off, segs: [{ key: sec ?? `?${v.r}`, c: BigInt(v.r) }], v: v.v, r: v.r, k: v.k };
   }
 
   private containsReg(e: Expr): boolean {
@@ -397,16 +415,17 @@ class Assembly {
   }
 
   /** Evaluates `[...]` and splits it into base/index/scale as NASM does. */
-  private memOperand(op: Extract<Operand, { kind: 'mem' }>): EncOperand {
-    const ea = this.evEa(op.expr);
-    const split = splitEffectiveAddress(ea.regs, op.nosplit === true);
+  private memOperand(op: Extract<Operand, { kind: 'mem' }>, mib: boolean): EncOperand {
+    const hint: EaHint = { type: 'none' };
+    const ea = this.evVec(op.expr, hint);
+    const split = splitEffectiveAddress(ea, hint, op.nosplit === true, mib);
     if ('error' in split) throw new EvalErr(split.error, op.range);
     const { base, index, scale } = split;
     const m: EncOperand = {
       kind: 'mem',
       scale,
-      disp: ea.v,
-      hasDisp: ea.hasTerm,
+      disp: i64(ea.v),
+      hasDisp: ea.simple !== undefined || ea.segs.length > 0,
       dispKnown: ea.k,
       hasSymbol: ea.r !== 0,
     };
@@ -415,7 +434,8 @@ class Assembly {
     if (base) m.base = base;
     if (index) m.index = index;
     if (op.dispSize) m.dispSize = op.dispSize;
-    if (op.nosplit) m.nosplit = true;
+    // The split above is final: keep the encoder from splitting an index-only form again.
+    if (op.nosplit || (index !== undefined && base === undefined)) m.nosplit = true;
     if (op.addressing) m.addressing = op.addressing;
     return m;
   }
@@ -518,7 +538,7 @@ class Assembly {
           sig.push('j', v.v - address, v.k, v.r);
         } else sig.push('i', v.v, v.k, v.r);
       } else {
-        const m = this.memOperand(o);
+        const m = this.memOperand(o, s.mnemonic === 'bndldx' || s.mnemonic === 'bndstx');
         ops.push(m);
         if (m.kind !== 'mem') continue;
         sig.push('m', m.base, m.index, m.scale, m.dispKnown, m.hasSymbol, m.hasDisp);

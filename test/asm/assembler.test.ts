@@ -259,3 +259,58 @@ describe('equ chains', () => {
     expect(e.every((d) => d.code === 'value-error')).toBe(true);
   });
 });
+
+describe('effective addresses against nasm (generated forms)', () => {
+  // Bracketed expressions in many shapes: registers in either order, scaled either side,
+  // repeated registers, nosplit, byte/dword displacement sizes, labels, equ constants and
+  // sums of constants (which change nasm's base/index choice).
+  function forms(count: number, seed: number): string[] {
+    let x = seed;
+    const rnd = (n: number): number => {
+      x = (x * 1103515245 + 12345) % 2147483648;
+      return Math.floor((x / 2147483648) * n);
+    };
+    const r64 = ['rax', 'rbx', 'rcx', 'rsp', 'rbp', 'r12', 'r13', 'rsi'];
+    const r32 = ['eax', 'ebp', 'esp', 'r8d'];
+    const disps = ['0', '1', '-1', '127', '128', '-128', '-129', '0x7fffffff', 'lbl', 'lbl+4', 'K', '-K', '(lbl - $$)', '4+4'];
+    const out: string[] = [];
+    for (let n = 0; n < count; n++) {
+      const w = rnd(3) ? r64 : r32;
+      const b = w[rnd(w.length)]!;
+      const ix = w[rnd(w.length)]!;
+      const sc = [1, 2, 4, 8, 3, 5, 9][rnd(7)];
+      const d = disps[rnd(disps.length)]!;
+      const pieces = [
+        [b],
+        [`${ix}*${sc}`],
+        [b, `${ix}*${sc}`],
+        [b, ix],
+        [d],
+        [`${sc}*${ix}`, d],
+        [b, d],
+        [b, ix, d],
+      ][rnd(8)]!;
+      if (rnd(2)) pieces.push(disps[rnd(disps.length)]!);
+      for (let k = pieces.length - 1; k > 0; k--) {
+        const j = rnd(k + 1);
+        [pieces[k], pieces[j]] = [pieces[j]!, pieces[k]!];
+      }
+      const pre = ['', '', '', 'nosplit ', 'byte ', 'dword '][rnd(6)]!;
+      out.push(`mov ecx, [${pre}${pieces.join('+')}]`);
+    }
+    return out;
+  }
+  const head = 'bits 64\nK equ 40\nlbl:\n';
+  it('600 forms we accept assemble exactly like nasm', () => {
+    const accepted = forms(900, 4242).filter((f) => errors(head + f + '\n').length === 0).slice(0, 600);
+    expect(accepted.length).toBeGreaterThan(400);
+    const r = diffSource(head + accepted.join('\n') + '\n');
+    expect(r.nasmError).toBeUndefined();
+    expect(r.mismatch).toBeUndefined();
+  });
+  it('forms we reject are rejected by nasm too', () => {
+    const rejected = forms(400, 777).filter((f) => errors(head + f + '\n').length > 0).slice(0, 12);
+    expect(rejected.length).toBeGreaterThan(3);
+    for (const f of rejected) expect(diffSource(head + f + '\n').nasmError, f).toBeDefined();
+  });
+});
