@@ -14,7 +14,7 @@ export const rule: Rule = {
     return [
       {
         index: L.index,
-        message: `sysret with RSP still holding the kernel stack pointer (loaded at line ${f.kstackSite >= 0 ? ctx.p.lineOf(f.kstackSite) : '?'}): restore the user RSP${f.saved && f.saved !== 'reg-lost' ? ` from ${f.saved.replace(/^abs:/, '')}` : ''} first`,
+        message: `sysret with RSP still holding the kernel stack pointer (${f.kstackSite >= 0 ? `loaded at line ${ctx.p.lineOf(f.kstackSite)}` : 'the interrupt stack'}): restore the user RSP${f.saved && f.saved !== 'reg-lost' ? ` from ${f.saved.replace(/^abs:/, '')}` : ''} first`,
         related: [
           ...(f.kstackSite >= 0 ? [{ range: ctx.p.site(f.kstackSite), message: 'kernel stack loaded here' }] : []),
           ...(f.savedSite >= 0 ? [{ range: ctx.p.site(f.savedSite), message: 'user RSP saved here' }] : []),
