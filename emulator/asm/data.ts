@@ -99,7 +99,8 @@ export function encodeFloat(text: string, negative: boolean, bytes: number): { b
   const r = parseLiteral(text);
   if (!r) return { error: `invalid floating-point constant \`${text}\`` };
   if (r.mant === 0n) return { bytes: pack(0n, 0n), overflow: false };
-  if (r.base === 10 && Math.abs(r.exp) > MAX_DEC_EXP) {
+  // Huge exponents would make the exact arithmetic below allocate without bound.
+  if (Math.abs(r.exp) > (r.base === 10 ? MAX_DEC_EXP : 4 * MAX_DEC_EXP) || r.mant > 1n << 100000n) {
     return r.exp > 0 ? { bytes: pack(expMax, lead), overflow: true } : { bytes: pack(0n, 0n), overflow: false };
   }
   // value = num / den exactly.

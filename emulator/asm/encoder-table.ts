@@ -2,7 +2,7 @@
 // their operand kinds as plain JS objects, plus the register table. Built once, lazily; the only
 // NASM-specific knowledge here is the small data lists of names and aliases below.
 
-import { Code, CodeExt, EncodingKind, MandatoryPrefix, MemorySize, MemorySizeExt, Mnemonic, OpCodeOperandKind as K, OpCodeTableKind, Register } from 'iced-x86';
+import { Code, CodeExt, CpuidFeature, EncodingKind, Instruction, MandatoryPrefix, MemorySize, MemorySizeExt, Mnemonic, OpCodeOperandKind as K, OpCodeTableKind, Register } from 'iced-x86';
 
 /** One iced `Code` as the encoder matches it. */
 export interface Candidate {
@@ -98,6 +98,21 @@ export const NEEDS_VEX_PREFIX = new Set([
 const NASM_NOT_64 = new Set<Code>([
   Code.Call_rm16, Code.Jmp_rm16, Code.Call_m1616, Code.Call_m1632, Code.Call_m1664, Code.Jmp_m1616, Code.Jmp_m1632, Code.Jmp_m1664,
 ]);
+
+/**
+ * EVEX extensions left out: NASM 2.16.01 mis-encodes or lacks much of AVX512-FP16 (wrong opcodes
+ * and disp8 scaling), BF16 and the Xeon Phi 4FMAPS/4VNNIW forms (found by the differential corpus).
+ */
+const EVEX_UNSUPPORTED = new Set<CpuidFeature>([CpuidFeature.AVX512_FP16, CpuidFeature.AVX512_BF16, CpuidFeature.AVX512_4FMAPS, CpuidFeature.AVX512_4VNNIW]);
+
+function evexUnsupported(code: Code): boolean {
+  const ins = Instruction.create(code);
+  try {
+    return Array.from(ins.cpuidFeatures()).some((f) => EVEX_UNSUPPORTED.has(f));
+  } finally {
+    ins.free();
+  }
+}
 
 /** Forms NASM has no template for (`movzx r16, r/m16`, `movsxd r32, r/m32`): not candidates. */
 const NASM_LACKS = new Set<Code>([
@@ -241,7 +256,7 @@ function index(): Index {
       info.free();
     }
     if (!mnem) continue;
-    if (EVEX_FIRST.has(mnem) ? enc !== EncodingKind.EVEX : enc !== EncodingKind.Legacy && enc !== EncodingKind.VEX && enc !== EncodingKind.D3NOW) continue;
+    if (EVEX_FIRST.has(mnem) ? enc !== EncodingKind.EVEX : enc !== EncodingKind.Legacy && enc !== EncodingKind.VEX && enc !== EncodingKind.D3NOW && enc !== EncodingKind.EVEX) continue;
     const key = RENAMES[mnem] ?? mnem;
     let list = byIced.get(key);
     if (!list) byIced.set(key, (list = []));
@@ -261,8 +276,9 @@ function candidate(code: Code): Candidate | null {
     const enc = info.encoding;
     const icedOps: K[] = [];
     for (let i = 0; i < info.opCount; i++) icedOps.push(info.opKind(i));
-    // 16/32-bit-only branch forms (o16 jmp rel16 ...) never come out of NASM in 64-bit code.
-    if (!icedOps.some((k) => k === K.br16_1 || k === K.br16_2 || k === K.br32_1 || k === K.br32_4 || k === K.xbegin_2 || k === K.farbr2_2 || k === K.farbr4_2)) {
+    // 16/32-bit-only branch forms (o16 jmp rel16 ...) never come out of NASM in 64-bit code; EVEX
+    // forms that need an opmask (gathers/scatters) cannot be written without `{k}` syntax.
+    if (!(enc === EncodingKind.EVEX && (info.requireOpMaskRegister || evexUnsupported(code))) && !icedOps.some((k) => k === K.br16_1 || k === K.br16_2 || k === K.br32_1 || k === K.br32_4 || k === K.xbegin_2 || k === K.farbr2_2 || k === K.farbr4_2)) {
       const hasImplicit = icedOps.some((k) => IMPLICIT_MEM.has(k));
       const icedToNasm: number[] = [];
       const ops: K[] = [];

@@ -3,7 +3,7 @@
 // the matching forms is made here (shortest form, NASM's tie-breaks), and iced's Encoder writes
 // the bytes. NASM rules were checked one by one against nasm 2.16.01 (see test/asm/differential).
 
-import { Code, Encoder, Instruction, MandatoryPrefix, OpCodeOperandKind as K, OpKind, Register } from 'iced-x86';
+import { Code, Encoder, EncodingKind, Instruction, MandatoryPrefix, OpCodeOperandKind as K, OpKind, Register } from 'iced-x86';
 import type { EncodeRequest, EncodeResult, EncOperand } from './encoder-types';
 import { candidatesFor, sizeSibling, NEEDS_VEX_PREFIX, registerInfo, RM_KINDS, type Candidate, type RegInfo } from './encoder-table';
 import type { SizeKeyword } from './types';
@@ -305,6 +305,8 @@ function select(mnemonic: string, cands: Candidate[], ops: Op[], osize: number, 
     return { error: fail === 'size' ? 'mismatch in operand sizes' : 'invalid combination of opcode and operands' };
   }
   let live = matches.filter((m) => m.cand.mode64 && justified(m, ops, osize));
+  // NASM uses EVEX only when no legacy/VEX form fits (xmm16+, zmm, AVX-512-only instructions).
+  if (live.some((m) => m.cand.encoding !== EncodingKind.EVEX)) live = live.filter((m) => m.cand.encoding !== EncodingKind.EVEX);
   if (live.length === 0) return { error: 'instruction not supported in 64-bit mode' };
 
   // o16/o32/o64 choose among size variants of operand-less forms (`o64 sysret`, `o16 pushf`).
@@ -405,7 +407,7 @@ function memSizeOf(c: Candidate, nasmIdx: number): number {
   return c.memSize || memKindSize(c.ops[nasmIdx]);
 }
 
-function regMatches(k: K, r: RegInfo): boolean {
+function regMatches(k: K, r: RegInfo, evex: boolean): boolean {
   switch (k) {
     case K.al: return r.name === 'al';
     case K.cl: return r.name === 'cl';
@@ -426,30 +428,33 @@ function regMatches(k: K, r: RegInfo): boolean {
     case K.tr_reg: return r.cls === 'tr';
     case K.k_reg: case K.kp1_reg: case K.k_rm: case K.k_vvvv: case K.k_or_mem: return r.cls === 'k';
     case K.mm_reg: case K.mm_rm: case K.mm_or_mem: return r.cls === 'mm';
-    case K.xmm_reg: case K.xmm_rm: case K.xmm_vvvv: case K.xmmp3_vvvv: case K.xmm_is4: case K.xmm_is5: case K.xmm_or_mem: return r.cls === 'xmm' && r.num < 16;
-    case K.ymm_reg: case K.ymm_rm: case K.ymm_vvvv: case K.ymm_is4: case K.ymm_is5: case K.ymm_or_mem: return r.cls === 'ymm' && r.num < 16;
+    // xmm16..31 / ymm16..31 / zmm exist only in EVEX encodings (SDM vol. 2A, 2.7).
+    case K.xmm_reg: case K.xmm_rm: case K.xmm_vvvv: case K.xmmp3_vvvv: case K.xmm_is4: case K.xmm_is5: case K.xmm_or_mem: return r.cls === 'xmm' && (evex || r.num < 16);
+    case K.ymm_reg: case K.ymm_rm: case K.ymm_vvvv: case K.ymm_is4: case K.ymm_is5: case K.ymm_or_mem: return r.cls === 'ymm' && (evex || r.num < 16);
+    case K.zmm_reg: case K.zmm_rm: case K.zmm_vvvv: case K.zmmp3_vvvv: case K.zmm_or_mem: return r.cls === 'zmm';
     case K.bnd_reg: case K.bnd_or_mem_mpx: return r.cls === 'bnd';
     case K.tmm_reg: case K.tmm_rm: case K.tmm_vvvv: return r.cls === 'tmm';
     default: return false;
   }
 }
 
-const MEM_KINDS = new Set<K>([K.mem, K.mem_mpx, K.mem_mib, K.sibmem, K.mem_offs, K.mem_vsib32x, K.mem_vsib64x, K.mem_vsib32y, K.mem_vsib64y]);
+const MEM_KINDS = new Set<K>([K.mem, K.mem_mpx, K.mem_mib, K.sibmem, K.mem_offs, K.mem_vsib32x, K.mem_vsib64x, K.mem_vsib32y, K.mem_vsib64y, K.mem_vsib32z, K.mem_vsib64z]);
 
 type OpMatch = 'ok' | 'overflow' | 'size' | 'kind';
 
 function matchOperand(c: Candidate, i: number, op: Op, mnemonic: string, unsizedMem: boolean): OpMatch {
   const k = c.ops[i];
   const s = op.src;
-  if (s.kind === 'reg') return regMatches(k, op.reg!) ? 'ok' : 'kind';
+  if (s.kind === 'reg') return regMatches(k, op.reg!, c.encoding === EncodingKind.EVEX) ? 'ok' : 'kind';
   if (s.kind === 'mem') {
     if (!RM_KINDS.has(k) && !MEM_KINDS.has(k)) return 'kind';
     const idx = op.index;
-    const vsib = k === K.mem_vsib32x || k === K.mem_vsib64x || k === K.mem_vsib32y || k === K.mem_vsib64y;
+    const vsib = k === K.mem_vsib32x || k === K.mem_vsib64x || k === K.mem_vsib32y || k === K.mem_vsib64y || k === K.mem_vsib32z || k === K.mem_vsib64z;
     if (vsib) {
-      const want = k === K.mem_vsib32x || k === K.mem_vsib64x ? 'xmm' : 'ymm';
+      const want = k === K.mem_vsib32x || k === K.mem_vsib64x ? 'xmm' : k === K.mem_vsib32y || k === K.mem_vsib64y ? 'ymm' : 'zmm';
       if (!idx || idx.cls !== want) return 'kind';
     } else if (idx && idx.cls !== 'r64' && idx.cls !== 'r32') return 'kind';
+    if ((op.base && op.base.num >= 16) || (idx && idx.num >= 16 && c.encoding !== EncodingKind.EVEX)) return 'kind';
     if (k === K.mem_offs && (s.dispSize !== 'qword' || s.base || s.index)) return 'kind';
     if (s.size && (MEM_NO_SIZE.has(c.code) || MEM_NO_SIZE_MNEMONICS.has(mnemonic))) return 'size';
     if (s.size && mnemonic !== 'lea') {
@@ -527,7 +532,7 @@ function checkEffectiveAddress(op: Op): string | undefined {
   const x = op.index;
   // NASM 2.16 has no `[rip]` register syntax (RIP-relative is `[rel x]`).
   if (b && b.cls !== 'r64' && b.cls !== 'r32') return 'invalid effective address';
-  if (x && x.cls !== 'r64' && x.cls !== 'r32' && x.cls !== 'xmm' && x.cls !== 'ymm') return 'invalid effective address';
+  if (x && x.cls !== 'r64' && x.cls !== 'r32' && x.cls !== 'xmm' && x.cls !== 'ymm' && x.cls !== 'zmm') return 'invalid effective address';
   if (b && x && (b.cls === 'r64' || b.cls === 'r32') && (x.cls === 'r64' || x.cls === 'r32') && b.cls !== x.cls) return 'impossible combination of address sizes';
   if (x && x.num === 4 && (x.cls === 'r64' || x.cls === 'r32') && (m.scale !== 1 || (b && b.num === 4 && b.cls === x.cls))) return 'invalid 64-bit effective address';
   return undefined;

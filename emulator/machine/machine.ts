@@ -298,7 +298,7 @@ export class Machine {
     if (x.state === 'stopped') return { kind: 'paused', core: i };
     if (x.state === 'waiting') this.wake(c, x);
     const before = c.icount;
-    const reason = c.step();
+    const reason = c.rflags & RFLAGS.TF ? this.singleStep(c, 1) : c.step();
     const saved = this.sliceUsed;
     const r = this.account(i, c, x, before, reason === 'budget' ? 'budget' : reason);
     this.sliceUsed = saved;
@@ -312,6 +312,7 @@ export class Machine {
    * boundary, and Core.run() makes no progress in that state.
    */
   private runCore(c: Core, n: number): StopReason {
+    if (c.rflags & RFLAGS.TF) return this.singleStep(c, n);
     if (!c.hasPendingInterrupt()) return c.run(n);
     const end = c.icount + n;
     let first = true;
@@ -322,6 +323,33 @@ export class Machine {
       if (r !== 'budget') return r;
       if (this.result || this.watchHit || this.pauseRequested) return 'exit';
       if (!c.hasPendingInterrupt()) return end > c.icount ? c.run(end - c.icount) : 'budget';
+    }
+    return 'budget';
+  }
+
+  /**
+   * RFLAGS.TF: a #DB trap after every instruction that started with TF=1 and retired without
+   * raising an exception or taking an interrupt (SDM Vol 3A 18.3.1.4, "Single-Step Exception
+   * Condition"); the saved RIP is the next instruction.
+   */
+  private singleStep(c: Core, n: number): StopReason {
+    const end = c.icount + n;
+    let first = true;
+    while (c.icount < end) {
+      if (!first && c.breakpoints.size !== 0 && c.breakpoints.has(c.rip)) return 'breakpoint';
+      first = false;
+      const tf = c.rflags & RFLAGS.TF;
+      const sys = sysOf(c);
+      const delivered = sys.deliveries;
+      const before = c.icount;
+      const r = c.step();
+      if (tf && c.icount === before + 1 && sys.deliveries === delivered && c.stopMessage === null) {
+        c.deliver(1, undefined, 'trap', 'single-step trap (RFLAGS.TF)');
+      }
+      if (r !== 'budget') return r;
+      if (c.stopMessage !== null) return 'stopped';
+      if (this.result || this.watchHit || this.pauseRequested) return 'exit';
+      if (!(c.rflags & RFLAGS.TF) && !c.hasPendingInterrupt()) return end > c.icount ? c.run(end - c.icount) : 'budget';
     }
     return 'budget';
   }

@@ -120,3 +120,11 @@ describe('token soup', () => {
     }
   });
 });
+
+describe('float literals with absurd exponents', () => {
+  it('saturate quickly instead of building huge numbers', () => {
+    const p = asm('dq 1e999999999, 0x1p999999999, 1e-999999999, 0x1p-999999999\n');
+    expect(Array.from(p.image.subarray(0, 8))).toEqual([0, 0, 0, 0, 0, 0, 0xf0, 0x7f]);
+    expect(Array.from(p.image.subarray(16, 32))).toEqual(new Array(16).fill(0));
+  });
+});

@@ -80,6 +80,52 @@ function shiftBig(c: Core, op: Sh, a: bigint, cnt: number, bits: number): bigint
   return r;
 }
 
+/** Bit `b` (0..63) of a 64-bit value in halves. */
+function bitOf(lo: number, hi: number, b: number): number {
+  return b >= 32 ? (hi >>> (b - 32)) & 1 : (lo >>> b) & 1;
+}
+
+/**
+ * 64-bit shl/shr/sar/rol/ror on halves (same results and flags as shiftBig, without bigints).
+ * `cnt` is 1..63. Returns the low half; the high half is left in S.hi.
+ */
+function shift64(c: Core, op: Sh, lo: number, hi: number, n: number): number {
+  let rl: number, rh: number;
+  const rot = (l: number, h: number, k: number): void => {
+    if (k >= 32) { const t = l; l = h; h = t; k -= 32; }
+    if (k === 0) { rl = l; rh = h; return; }
+    rh = (h << k) | (l >>> (32 - k)); rl = (l << k) | (h >>> (32 - k));
+  };
+  switch (op) {
+    case Sh.Shl:
+      if (n < 32) { rh = (hi << n) | (lo >>> (32 - n)); rl = lo << n; } else { rh = lo << (n - 32); rl = 0; }
+      break;
+    case Sh.Shr:
+      if (n < 32) { rl = (lo >>> n) | (hi << (32 - n)); rh = hi >>> n; } else { rl = hi >>> (n - 32); rh = 0; }
+      break;
+    case Sh.Sar:
+      if (n < 32) { rl = (lo >>> n) | (hi << (32 - n)); rh = hi >> n; } else { rl = hi >> (n - 32); rh = hi >> 31; }
+      break;
+    case Sh.Rol: rot(lo, hi, n); break;
+    default: rot(lo, hi, 64 - n); break;
+  }
+  rl = rl! >>> 0; rh = rh! >>> 0;
+  const msb = rh >>> 31;
+  let f = c.rflags;
+  if (op === Sh.Rol || op === Sh.Ror) {
+    const cf = op === Sh.Rol ? rl & 1 : msb;
+    const of = op === Sh.Rol ? msb ^ cf : msb ^ ((rh >>> 30) & 1);
+    f = (f & ~(CF | OF)) | cf | (of ? OF : 0);
+  } else {
+    const cf = op === Sh.Shl ? bitOf(lo, hi, 64 - n) : op === Sh.Shr ? bitOf(lo, hi, n - 1) : (n - 1 >= 32 ? (hi >> (n - 33)) & 1 : (lo >>> (n - 1)) & 1);
+    const of = op === Sh.Shl ? msb ^ cf : op === Sh.Shr ? (n === 1 ? hi >>> 31 : 0) : 0;
+    f = (f & ~(ARITH | AF)) | cf | (of ? OF : 0) | ((rl | rh) === 0 ? ZF : 0) | (msb ? SF : 0) | PARITY[rl & 0xff];
+  }
+  c.rflags = f;
+  S.hi = rh;
+  return rl;
+}
+
 function shiftHandler(op: Sh) {
   return (c: Core, d: Decoded): void => {
     const size = d.s0;
@@ -87,6 +133,12 @@ function shiftHandler(op: Sh) {
     if (size === 8) {
       const lo = loadDst64(c, d, true);
       if (cnt === 0) return; // no flags or destination change (a memory destination was still checked)
+      if (op !== Sh.Rcl && op !== Sh.Rcr) {
+        const hi = S.hi;
+        const rl = shift64(c, op, lo, hi, cnt);
+        storeDst64(c, d, rl, S.hi);
+        return;
+      }
       const r = shiftBig(c, op, (BigInt(S.hi) << 32n) | BigInt(lo), cnt, 64);
       storeDst64(c, d, Number(r & 0xffffffffn) | 0, Number(r >> 32n) | 0);
       return;

@@ -52,6 +52,7 @@ export function deliverEvent(c: Core, vector: number, errorCode: number | undefi
   for (let round = 0; round < 8; round++) {
     try {
       deliverOnce(c, v, ec, k, why);
+      sys.deliveries++;
       return;
     } catch (e) {
       if (!(e instanceof GuestFault)) throw e;

@@ -25,10 +25,15 @@ export interface SystemObserver {
 }
 
 const IF = 0x200;
+const TF = 0x100;
 
-/** Reports that RFLAGS.IF may have gone from 0 to 1. */
+/**
+ * Reports RFLAGS.IF or RFLAGS.TF going from 0 to 1. A set TF makes the core return to the machine
+ * at this boundary so the single-step trap starts with the next instruction.
+ */
 export function noteIf(c: Core, before: number): void {
   if (!(before & IF) && c.rflags & IF) sysOf(c).observer.ifSet?.(c);
+  if (!(before & TF) && c.rflags & TF) c.requestExit();
 }
 
 export class SystemState {
@@ -46,6 +51,8 @@ export class SystemState {
   chain: string[] = [];
   /** IDTR was loaded by `lidt` (design: no IDT at reset). */
   idtLoaded = false;
+  /** Events delivered through the IDT so far (the machine uses it to tell a retired instruction). */
+  deliveries = 0;
   /** Formats an address for messages (the machine installs file:line). */
   where: (address: number) => string = (a) => `0x${u64(a).toString(16)}`;
 
@@ -60,6 +67,7 @@ export class SystemState {
     s.delivering = [...this.delivering];
     s.chain = [...this.chain];
     s.idtLoaded = this.idtLoaded;
+    s.deliveries = this.deliveries;
     s.where = this.where;
     return s;
   }

@@ -122,3 +122,18 @@ describe('no IDT (design: machine model)', () => {
     expect(sb.result.kind === 'fault' && sb.result.message).toMatch(/unhandled #PF\(0x0\) at sandbox\.asm:\d+: unmapped read from 0x9000/);
   });
 });
+
+describe('single-step trap (SDM Vol 3A 18.3.1.4)', () => {
+  it('RFLAGS.TF raises #DB after the next instruction, with RIP after it and no error code', () => {
+    const sb = sandbox(`
+    pushfq
+    or qword [rsp], 0x100
+    popfq                          ; TF takes effect after popfq
+    mov ebx, 1
+after_mov:
+    mov ebx, 2`);
+    expect(sb.report).toMatchObject({ vector: 1n, err: -1n, rip: addr(sb, 'after_mov') });
+    expect(sb.report!.rflags & 0x100n).toBe(0x100n);
+    expect(sb.report!.rflagsIn & 0x100n).toBe(0n); // delivery clears TF
+  });
+});
