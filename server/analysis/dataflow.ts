@@ -187,7 +187,9 @@ export function transfer(p: Program, L: LInsn, f: Fact, entries: readonly EntryI
         break;
       case 'rsp-write': {
         csOff = '';
-        if (saved && e.loc === saved) stack = 'user';
+        // Loading back from where the user RSP was saved restores it (not in the very instruction
+        // that saved it: `xchg rsp, [gs:x]` stores the user RSP and loads the kernel one).
+        if (saved && e.loc === saved && c.savedSite !== L.index) stack = 'user';
         else if (e.source === 'gs' || e.source === 'abs') {
           stack = 'kernel';
           c.kstackSite = L.index;
@@ -218,7 +220,6 @@ export function transfer(p: Program, L: LInsn, f: Fact, entries: readonly EntryI
         break;
     }
   }
-  if (L.mnemonic === 'syscall' || L.mnemonic === 'sysenter') gs = f.gs; // not expected in kernel paths
   // Registers written by this instruction end what we knew about them.
   const w = L.regsWritten;
   if (csReg && w.has(csReg) && !L.effects.some((e) => e.kind === 'slot-load' || (e.kind === 'reg-test' && e.op === 'and' && e.reg === csReg))) csReg = '';
@@ -245,7 +246,6 @@ export function transfer(p: Program, L: LInsn, f: Fact, entries: readonly EntryI
   if (L.effects.some((e) => e.kind === 'rsp-write')) c.csReg = '';
   return update(f, { ...c, gs, csOff, csReg: c.csReg ?? csReg, stack, saved, fenced, probe, flags });
 }
-
 
 /** Refines a fact along one side of a conditional branch, or returns undefined when that side is infeasible. */
 export function refine(p: Program, branch: LInsn, f: Fact, taken: boolean): Fact | undefined {

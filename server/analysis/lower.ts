@@ -401,21 +401,22 @@ function lowerEffects(L: LInsn, ins: iced.Instruction, rspMemory: boolean): void
     } else if (mn === Mnemonic.Pop) {
       E.push({ kind: 'rsp-write', source: 'stack', loc: 'stack' });
     } else if ((mn === Mnemonic.Mov || mn === Mnemonic.Xchg) && op1?.kind === 'mem') {
+      // xchg stores the old RSP before loading the new one: the save comes first.
       const k = locKind(op1.mem);
-      E.push({ kind: 'rsp-write', source: k, loc: op1.mem.key });
       if (mn === Mnemonic.Xchg) E.push({ kind: 'rsp-save', dest: k, loc: op1.mem.key });
+      E.push({ kind: 'rsp-write', source: k, loc: op1.mem.key });
     } else if ((mn === Mnemonic.Mov || mn === Mnemonic.Xchg) && op1?.kind === 'reg') {
-      E.push({ kind: 'rsp-write', source: 'reg', loc: `reg:${op1.reg}` });
       if (mn === Mnemonic.Xchg) E.push({ kind: 'rsp-save', dest: 'reg', loc: `reg:${op1.reg}` });
+      E.push({ kind: 'rsp-write', source: 'reg', loc: `reg:${op1.reg}` });
     } else {
       E.push({ kind: 'rsp-write', source: 'other', loc: 'other' });
     }
   } else if (writesRsp && mn === Mnemonic.Xchg && op1?.kind === 'reg' && op1.reg === 'rsp' && op0) {
     if (op0.kind === 'mem') {
       const k = locKind(op0.mem);
-      E.push({ kind: 'rsp-write', source: k, loc: op0.mem.key }, { kind: 'rsp-save', dest: k, loc: op0.mem.key });
+      E.push({ kind: 'rsp-save', dest: k, loc: op0.mem.key }, { kind: 'rsp-write', source: k, loc: op0.mem.key });
     } else if (op0.kind === 'reg') {
-      E.push({ kind: 'rsp-write', source: 'reg', loc: `reg:${op0.reg}` }, { kind: 'rsp-save', dest: 'reg', loc: `reg:${op0.reg}` });
+      E.push({ kind: 'rsp-save', dest: 'reg', loc: `reg:${op0.reg}` }, { kind: 'rsp-write', source: 'reg', loc: `reg:${op0.reg}` });
     }
   } else if (writesRsp && L.flow !== 'call' && L.flow !== 'icall' && L.flow !== 'ret') {
     E.push({ kind: 'rsp-write', source: 'other', loc: 'other' });

@@ -366,3 +366,26 @@ isr:
     expect(findings(r, 'swapgs-without-cpl-check')).toEqual([`swapgs-without-cpl-check@${linesWith(src, '    swapgs')[1]}`]);
   });
 });
+
+describe('stack switch forms', () => {
+  test('xchg rsp, [gs:x] saves the user RSP and loads the kernel one; the second xchg restores it', () => {
+    const src = `${INIT}
+sys_entry:
+    swapgs
+    xchg rsp, [gs:16]
+    push rcx
+    pop rcx
+    xchg rsp, [gs:16]
+    swapgs
+    mov rax, rcx
+    shr rax, 47
+    jnz .bad
+    o64 sysret
+.bad:
+    ud2
+${DATA}`;
+    expect(findings(lint(src))).toEqual([]);
+    const broken = src.replace('    pop rcx\n    xchg rsp, [gs:16]\n', '    pop rcx\n');
+    expect(findings(lint(broken))).toEqual([`user-rsp-not-restored@${linesWith(broken, 'o64 sysret')[0]}`]);
+  });
+});
