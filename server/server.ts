@@ -31,6 +31,7 @@ import { DEFAULT_SETTINGS, parseSettings, type LintSettings } from './settings';
 
 export const SERVER_NAME = 'swapgs-lab-language-server';
 export const SECTION = 'swapgs-lab';
+const SETTINGS_TIMEOUT_MS = 3000;
 
 export interface ServerOptions {
   /** Minimum time between two lint runs of one document while the user types (ms). */
@@ -75,7 +76,17 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     if (known) return known;
     let parsed = globalSettings;
     try {
-      parsed = parseSettings(await connection.workspace.getConfiguration({ scopeUri: uri, section: SECTION }));
+      // A client that never answers must not stall linting: after a while, go on with the defaults.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), SETTINGS_TIMEOUT_MS)));
+      const answer = await Promise.race([connection.workspace.getConfiguration({ scopeUri: uri, section: SECTION }), timeout]);
+      clearTimeout(timer);
+      if (answer === 'timeout') {
+        connection.console.warn(`workspace/configuration got no answer in ${SETTINGS_TIMEOUT_MS} ms; linting ${uri} with the default settings`);
+        settingsByUri.set(uri, parsed);
+        return parsed;
+      }
+      parsed = parseSettings(answer);
     } catch (e) {
       log(`workspace/configuration failed: ${String(e)}`);
     }

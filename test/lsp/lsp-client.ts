@@ -18,6 +18,9 @@ import {
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const SERVER = path.join(ROOT, 'dist', 'server.js');
 
+/** Settings value that makes the client leave workspace/configuration unanswered (a buggy editor). */
+export const NEVER_ANSWER = Symbol('never answer');
+
 export interface LogEntry {
   type: number;
   message: string;
@@ -52,7 +55,9 @@ export class LspTestClient {
       this.logs.push(p as LogEntry);
     });
     this.conn.onRequest('workspace/configuration', (p: unknown) =>
-      (p as { items: { section?: string }[] }).items.map((i) => (i.section === 'swapgs-lab' ? this.settings : null)),
+      this.settings === NEVER_ANSWER
+        ? new Promise(() => undefined)
+        : (p as { items: { section?: string }[] }).items.map((i) => (i.section === 'swapgs-lab' ? this.settings : null)),
     );
     this.conn.onRequest('client/registerCapability', () => null);
     this.conn.onRequest('window/workDoneProgress/create', () => null);

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CodeAction, CompletionItem, Diagnostic, DocumentSymbol, Hover, InlayHint, Location, WorkspaceEdit } from 'vscode-languageserver-protocol';
-import { fileUri, LspTestClient } from './lsp-client';
+import { fileUri, LspTestClient, NEVER_ANSWER } from './lsp-client';
 import { applyEdits, lineOf, posOf } from './text-utils';
 
 const FIXTURES = path.join(__dirname, 'fixtures');
@@ -159,6 +159,22 @@ describe('settings without workspace/configuration (other editors)', () => {
       await c.conn.sendNotification('workspace/didChangeConfiguration', { settings: { 'swapgs-lab': { rules: { 'gs-kernel-base-on-exit': 'off' } } } });
       const p = await c.waitFor((x) => x.uri === u && c.published.indexOf(x) >= before);
       expect(p.diagnostics.some((x) => x.code === 'gs-kernel-base-on-exit')).toBe(false);
+    } finally {
+      await c.shutdown();
+    }
+  });
+});
+
+describe('a client that never answers workspace/configuration', () => {
+  it('still gets diagnostics, with the default settings', async () => {
+    const c = new LspTestClient();
+    try {
+      await c.initialize(NEVER_ANSWER);
+      const u = uri();
+      await c.open(u, BROKEN);
+      const d = (await c.diagnosticsFor(u)).find((x) => x.code === 'gs-kernel-base-on-exit');
+      expect(d?.severity).toBe(1);
+      expect(c.logs.some((l) => /no answer/.test(l.message))).toBe(true);
     } finally {
       await c.shutdown();
     }
