@@ -71,6 +71,9 @@ export interface ParsedLine {
   diagnostics: Diagnostic[];
 }
 
+/** Longest number token accepted (64-bit values, floats with many digits, `_` separators). */
+const MAX_NUMBER_CHARS = 4000;
+
 export const SIZE_KEYWORDS: ReadonlySet<string> = new Set(['byte', 'word', 'dword', 'qword', 'tword', 'oword', 'yword', 'zword']);
 
 const DIRECTIVES = new Set(['bits', 'use16', 'use32', 'use64', 'default', 'section', 'segment', 'org', 'global', 'extern', 'common', 'static',
@@ -147,6 +150,8 @@ export class LineParser {
       if (t.kind === 'error') {
         throw new LineError(t.text.length > 1 && /^['"`]/.test(t.text) ? 'unterminated string' : `unexpected character \`${t.text}\``, t.range);
       }
+      // A 64-bit number never needs more digits than this; longer ones would only cost time.
+      if (t.kind === 'number' && t.text.length > MAX_NUMBER_CHARS) throw new LineError(`number too long (more than ${MAX_NUMBER_CHARS} characters)`, t.range);
       if (t.kind === 'directive' || t.kind === 'param' || t.kind === 'local') {
         throw new LineError(`preprocessor token \`${t.text}\` left after preprocessing`, t.range);
       }

@@ -128,3 +128,12 @@ describe('float literals with absurd exponents', () => {
     expect(Array.from(p.image.subarray(16, 32))).toEqual(new Array(16).fill(0));
   });
 });
+
+describe('very long number tokens', () => {
+  it('get a located error quickly and the next line still assembles', () => {
+    const p = asm(`mov rax, ${'1'.repeat(300_000)}h\nnop\ndq 1.${'9'.repeat(100_000)}\n`);
+    const e = p.diagnostics.filter((d) => d.severity === 'error');
+    expect(e.map((d) => d.range.line)).toEqual([0, 2]);
+    expect(Array.from(p.image)).toEqual([0x90]);
+  });
+});
