@@ -121,6 +121,7 @@ const NASM_LACKS = new Set<Code>([
   Code.Lldt_r32m16, Code.Lldt_r64m16, Code.Ltr_r32m16, Code.Ltr_r64m16, Code.Verr_r32m16, Code.Verr_r64m16,
   Code.Verw_r32m16, Code.Verw_r64m16, Code.Lmsw_r32m16, Code.Lmsw_r64m16,
   Code.Tpause_r64, Code.Umwait_r64, Code.Bswap_r16, Code.Pinsrw_mm_r64m16_imm8, Code.VEX_Vpinsrw_xmm_xmm_r64m16_imm8,
+  Code.EVEX_Vpinsrw_xmm_xmm_r64m16_imm8, Code.EVEX_Vpinsrb_xmm_xmm_r64m8_imm8,
   Code.Pextrw_r64_mm_imm8, Code.Pmovmskb_r64_mm, Code.Pmovmskb_r64_xmm, Code.Pinsrb_xmm_r64m8_imm8, Code.VEX_Vpinsrb_xmm_xmm_r64m8_imm8,
 ]);
 

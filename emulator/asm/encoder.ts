@@ -53,6 +53,11 @@ const NO_REXW: Partial<Record<Code, Code>> = {
   [Code.VEX_Vpmovmskb_r64_ymm]: Code.VEX_Vpmovmskb_r32_ymm,
   // NASM 2.16 emits `vextractps r64, xmm, imm8` as the EVEX W0 form.
   [Code.VEX_Vextractps_r64m32_xmm_imm8]: Code.EVEX_Vextractps_rm32_xmm_imm8,
+  // The EVEX forms for xmm16+ follow the same pattern (and PEXTRW uses the 0F3A 15 encoding there).
+  [Code.EVEX_Vextractps_r64m32_xmm_imm8]: Code.EVEX_Vextractps_rm32_xmm_imm8,
+  [Code.EVEX_Vpextrb_r64m8_xmm_imm8]: Code.EVEX_Vpextrb_r32m8_xmm_imm8,
+  [Code.EVEX_Vpextrw_r32_xmm_imm8]: Code.EVEX_Vpextrw_r32m16_xmm_imm8,
+  [Code.EVEX_Vpextrw_r64_xmm_imm8]: Code.EVEX_Vpextrw_r32m16_xmm_imm8,
 };
 
 /** Forms NASM 2.16 encodes with REX.W although the operand size is not 64 (INVPCID, ENQCMD r64). */
