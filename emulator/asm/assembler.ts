@@ -38,6 +38,8 @@ export interface AssembleOptions {
 export const MAX_IMAGE_BYTES = 256 * 1024 * 1024;
 /** Instruction records kept for `times N insn` beyond this many are folded into one data entry. */
 const MAX_TIMES_RECORDS = 100_000;
+/** Repetitions of a `times` body that must be assembled one by one (relative jumps, nested `times`). */
+const MAX_TIMES_ITERATIONS = 1_000_000;
 
 // ---------------------------------------------------------------- evaluation
 
@@ -797,6 +799,8 @@ class Assembly {
       this.statement(body, n);
       return;
     }
+    // Address-dependent bodies are assembled once per repetition: bound the work.
+    if (n > MAX_TIMES_ITERATIONS) throw new EvalErr(`\`times\` count ${n} is too large for this statement (limit ${MAX_TIMES_ITERATIONS} repetitions)`, range);
     for (let i = 0; i < n; i++) {
       const before = this.position();
       this.statement(body, 1);

@@ -137,3 +137,13 @@ describe('very long number tokens', () => {
     expect(Array.from(p.image)).toEqual([0x90]);
   });
 });
+
+describe('times with address-dependent bodies', () => {
+  it('is bounded with a located error', () => {
+    const p = asm('x: nop\ntimes 50000000 jmp x\nnop\n');
+    const e = p.diagnostics.filter((d) => d.severity === 'error');
+    expect(e).toHaveLength(1);
+    expect(e[0]!.range.line).toBe(1);
+    expect(p.image.length).toBe(2);
+  });
+});
