@@ -171,7 +171,7 @@ export class LineTable {
   /** `file:line` (1-based line) of the address, or its hex value when no source emitted it. */
   format(address: number): string {
     const l = this.lookup(address);
-    return l ? `${l.site.file}:${l.site.line + 1}` : `0x${address.toString(16)}`;
+    return l ? `${l.site.file}:${l.site.line + 1}` : `0x${BigInt.asUintN(64, BigInt(address)).toString(16)}`;
   }
 
   /** Every address whose instruction starts on `file:line` (0-based line), for breakpoints. */

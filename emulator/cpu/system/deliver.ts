@@ -26,8 +26,10 @@ export function becomesDoubleFault(first: number, firstKind: EventKind, second: 
   return false;
 }
 
+/** `#GP(0)`, `#PF(0x5)`, `#UD`: the vector's mnemonic and its error code (hex unless 0). */
 export function formatException(vector: number, errorCode: number | undefined): string {
-  return `${vectorName(vector)}${errorCode === undefined ? '' : `(0x${errorCode.toString(16)})`}`;
+  if (errorCode === undefined) return vectorName(vector);
+  return `${vectorName(vector)}(${errorCode === 0 ? '0' : `0x${errorCode.toString(16)}`})`;
 }
 
 /**
@@ -40,7 +42,9 @@ export function deliverEvent(c: Core, vector: number, errorCode: number | undefi
   if (!sys.idtLoaded) {
     // Design: no IDT at reset; the machine stops and says why instead of triple-faulting silently.
     const why = reason || (kind === 'interrupt' ? 'external interrupt' : 'exception');
-    c.stop(`unhandled ${what} at ${sys.where(c.rip)}: ${why} (no IDT: lidt was never executed)`);
+    // Traps and software interrupts already moved RIP past their instruction: name that one.
+    const at = kind === 'trap' || kind === 'software' ? c.rip - 1 : c.rip;
+    c.stop(`unhandled ${what} at ${sys.where(at)}: ${why} (no IDT: lidt was never executed)`);
     return;
   }
   let v = vector;
