@@ -250,7 +250,7 @@ export class Machine {
   run(limit = Infinity): RunResult {
     this.pauseRequested = false;
     const start = this.executed;
-    for (let guard = 0; ; guard++) {
+    for (;;) {
       if (this.result) return this.result;
       const live = this.extra.some((x) => x.state !== 'stopped');
       if (!live) return (this.result = { kind: 'halted', exitCode: 0 });
