@@ -1,5 +1,7 @@
 // Entry point of the swapgs/GS-base analysis: AssembledProgram in, diagnostics + entries +
 // per-instruction GS state out. Pure: no LSP types, no I/O, never throws on user input.
+// Pipeline: lower.ts (iced-x86 -> effects) -> program.ts (CFG, tables) + constprop.ts (MSR and CR
+// values) -> entries.ts -> dataflow.ts (path facts per instruction) -> rules/*.ts -> suppress.ts.
 
 import type { AssembledProgram, Diagnostic, Severity } from '../../emulator/asm/types';
 import { transfer, walk, type Fact } from './dataflow';
@@ -8,7 +10,7 @@ import { MSR_FMASK, RFLAGS_IF } from './policy';
 import { buildProgram } from './program';
 import { RULE_BY_ID, RULES } from './rule-ids';
 import { ALL_RULES } from './rules/index';
-import type { RuleContext } from './rules/rule';
+import type { Finding, Rule, RuleContext } from './rules/rule';
 import { summarize } from './summary';
 import { collectSuppressions } from './suppress';
 import type { AnalysisOptions, AnalysisResult } from './types';
@@ -52,7 +54,7 @@ function analyzeUnsafe(program: AssembledProgram, options: AnalysisOptions): Ana
   const sup = collectSuppressions(program.comments);
   const findings: Diagnostic[] = [];
   const severities = options.severities ?? {};
-  const emit = (ruleId: string, f: { index: number; message: string; related: { range: Diagnostic['range']; message: string }[] }) => {
+  const emit = (ruleId: string, f: Finding) => {
     const sev = severities[ruleId] ?? RULE_BY_ID.get(ruleId)?.defaultSeverity ?? 'warning';
     if (sev === 'off') return;
     const rec = p.records[f.index]!;
@@ -63,12 +65,12 @@ function analyzeUnsafe(program: AssembledProgram, options: AnalysisOptions): Ana
   };
   // Rules by the effect kinds they look at: each instruction runs only the rules its effects need.
   const active = ALL_RULES.filter((r) => severities[r.id] !== 'off');
-  const byKind = new Map<string, typeof active>();
+  const byKind = new Map<string, Rule[]>();
   for (const rule of active) {
     if (rule.checkProgram) for (const f of rule.checkProgram(ctx)) emit(rule.id, f);
     for (const k of rule.on ?? []) byKind.set(k, [...(byKind.get(k) ?? []), rule]);
   }
-  const perInsn: { rule: (typeof active)[number]; i: number; found: ReturnType<NonNullable<(typeof active)[number]['check']>> }[] = [];
+  const perInsn: { rule: Rule; i: number; found: Finding[] }[] = [];
   for (let i = 0; i < p.insns.length; i++) {
     const L = p.insns[i]!;
     if (L.invalid || L.effects.length === 0) continue;
@@ -87,9 +89,9 @@ function analyzeUnsafe(program: AssembledProgram, options: AnalysisOptions): Ana
   perInsn.sort((a, b) => order.get(a.rule.id)! - order.get(b.rule.id)! || a.i - b.i);
   for (const x of perInsn) for (const f of x.found) emit(x.rule.id, f);
   if (result.truncated && entries.length) {
-    findings.push({ range: entries[0]!.range, severity: 'information', code: 'analysis-limit', message: 'the GS-state walk hit its work limit; findings after this point may be missing' });
+    findings.push({ range: entries[0]!.range, severity: 'information', code: 'analysis-limit', message: 'the GS-state walk hit its work limit: some paths were not followed and findings on them may be missing' });
   }
-  // One finding per (rule, line): macro expansions can put several instructions on one user line.
+  // Identical findings on one line (a macro call expanding to several instructions) count once.
   const seen = new Set<string>();
   const unique = findings.filter((d) => {
     const k = `${d.code}|${d.range.file}|${d.range.line}|${d.message}`;
