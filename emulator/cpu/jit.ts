@@ -215,6 +215,8 @@ export function compileBlock(core: Core, p: Page, rip: number): Block | null {
   code = code.replace(/\/\*SYNC\*\//g, sync)
     .replace(/\/\*SYNCX\*\//g, w.map((i) => `R[${i}] = x${i}, `).join(''))
     .replace(/\/\*RELOAD\*\//g, u.map((i) => `x${i} = R[${i}];`).join(' '));
+  // Invariant: locals may hold a half as int32 or uint32 (same bits); code tests them only with
+  // bitwise operators, === 0, or after an explicit | 0 / >>> 0.
   const src = `
 const D = ds, H = helpers;
 return function block(c, budget) {
@@ -329,6 +331,31 @@ function inline(ctx: Ctx, d: Decoded, k: number): string | null {
   const dst = d.k0 === K.Gpr && d.r0 < 16 ? d.r0 : -1;
   const lo = `R[${2 * dst}]`, hi = `R[${2 * dst + 1}]`;
 
+  if (m === Mnemonic.Lea && dst >= 0 && d.asz === 8 && d.mb >= -1) {
+    // base + index*scale + disp on halves: the low sum is exact in a double, its carry goes high.
+    const loT: string[] = [], hiT: string[] = [];
+    if (d.mb >= 0) { loT.push(`(R[${2 * d.mb}] >>> 0)`); hiT.push(`R[${2 * d.mb + 1}]`); }
+    if (d.mi >= 0) { loT.push(`(R[${2 * d.mi}] >>> 0) * ${d.ms}`); hiT.push(`R[${2 * d.mi + 1}] * ${d.ms}`); }
+    if (loT.length === 0) return null;
+    const disp = d.md;
+    if (disp < -0x80000000 || disp > 0x7fffffff) return null;
+    if (size === 4) return `${lo} = (${loT.join(' + ')} + ${disp}) | 0; ${hi} = 0;`;
+    return `{ const t = ${loT.join(' + ')} + ${disp}; const h = (${hiT.join(' + ')} + Math.floor(t / 4294967296)) | 0; ${lo} = t | 0; ${hi} = h; }`;
+  }
+
+  if ((m === Mnemonic.Push || m === Mnemonic.Pop) && size === 8 && d.k0 === K.Gpr) {
+    // 64-bit push/pop of a register; a stack below 4 GiB takes the inline path.
+    const r = d.r0;
+    if (m === Mnemonic.Push) {
+      return `n = ${k}; { const vl = R[${2 * r}], vh = R[${2 * r + 1}];
+        const sp = (R[9] === 0 && (R[8] >>> 0) >= 8) ? (R[8] >>> 0) - 8 : (/*SYNCX*/ c.canonicalStack(R[8], R[9], -8));
+        M.write64(sp, vl, vh); R[8] = sp | 0; R[9] = Math.floor(sp / 4294967296) | 0; } ${afterStore(ctx, k)}`;
+    }
+    return `n = ${k}; { const sp = R[9] === 0 ? (R[8] >>> 0) : (/*SYNCX*/ c.canonicalStack(R[8], R[9], 0));
+      const vl = M.read64(sp), vh = M.hi; const np = sp + 8; R[8] = np | 0; R[9] = Math.floor(np / 4294967296) | 0;
+      R[${2 * r}] = vl; R[${2 * r + 1}] = vh; }`;
+  }
+
   if (m === Mnemonic.Mov) {
     if (d.k1 !== K.Gpr && d.k1 !== K.Imm && d.k1 !== K.Mem) return null;
     if (dst >= 0) {
@@ -402,7 +429,7 @@ function inline(ctx: Ctx, d: Decoded, k: number): string | null {
       const tag = ctx.defer({ k, kind: 'inc64', op: aop });
       return `${pre} cf${k} = ${cf}; al${k} = ${lo} >>> 0; ah${k} = ${hi} >>> 0;
         ${m === Mnemonic.Inc ? `if ((${lo} = (${lo} + 1) | 0) === 0) ${hi} = (${hi} + 1) | 0;` : `if ((${lo} = (${lo} - 1) | 0) === -1) ${hi} = (${hi} - 1) | 0;`}
-        rl${k} = ${lo}; rh${k} = ${hi}; ${tag}`;
+        rl${k} = ${lo}; rh${k} = ${hi} | 0; ${tag}`;
     }
     if (size === 4) return `${lo} = (${lo} + ${delta}) | 0; ${hi} = 0;`;
     return m === Mnemonic.Inc
