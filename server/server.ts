@@ -124,6 +124,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     try {
       const model = modelOf(doc, settings);
       diagnostics = model.diagnostics.map((d) => toLspDiagnostic(d, relatedSupported));
+      primeIndex(uri, model);
     } catch (e) {
       log(`lint of ${uri} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
       diagnostics = [
@@ -136,6 +137,20 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       ];
     }
     await connection.sendDiagnostics({ uri, version: doc.version, diagnostics });
+  }
+
+  /**
+   * Builds the lexical index (hover, rename, symbols) once the user has paused, so the first
+   * request after an edit does not pay for it; skipped when another edit came in meanwhile.
+   */
+  function primeIndex(uri: string, model: DocumentModel): void {
+    setTimeout(() => {
+      try {
+        if (documents.get(uri)?.version === model.version && cache.peek(uri) === model) void model.index;
+      } catch (e) {
+        log(`indexing ${uri} failed: ${String(e)}`);
+      }
+    }, 250);
   }
 
   const scheduler = new LintScheduler(async (uri) => {
