@@ -93,10 +93,13 @@ export const NEEDS_VEX_PREFIX = new Set([
 
 /**
  * Codes iced allows in 64-bit mode that NASM refuses there ("instruction not supported in
- * 64-bit mode"): 16-bit near indirect branches, and far indirect branches (NASM wants `far`).
+ * 64-bit mode"): 16-bit near indirect branches.
  */
-const NASM_NOT_64 = new Set<Code>([
-  Code.Call_rm16, Code.Jmp_rm16, Code.Call_m1616, Code.Call_m1632, Code.Call_m1664, Code.Jmp_m1616, Code.Jmp_m1632, Code.Jmp_m1664,
+const NASM_NOT_64 = new Set<Code>([Code.Call_rm16, Code.Jmp_rm16]);
+
+/** Indirect far branches: only with `far` (`call far [rax]`), where NASM's size keyword is the offset's size. */
+export const FAR_BRANCH: ReadonlyMap<Code, number> = new Map([
+  [Code.Call_m1616, 2], [Code.Call_m1632, 4], [Code.Call_m1664, 8], [Code.Jmp_m1616, 2], [Code.Jmp_m1632, 4], [Code.Jmp_m1664, 8],
 ]);
 
 /**

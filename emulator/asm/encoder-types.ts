@@ -52,6 +52,11 @@ export type EncOperand =
       /** `[byte rax+x]`, `[dword rax+x]`, `[qword x]` (64-bit absolute address). */
       dispSize?: SizeKeyword;
       nosplit?: boolean;
+      /**
+       * `far` before the operand of `jmp`/`call` (`call far [rax]`): an indirect far branch through a
+       * m16:64 pointer (`far dword [x]`: m16:32). Optional; absent means near.
+       */
+      far?: boolean;
       /** Explicit `rel` / `abs` inside the brackets; undefined follows `defaultRel`. */
       addressing?: 'rel' | 'abs';
       /**

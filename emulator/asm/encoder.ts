@@ -5,7 +5,7 @@
 
 import { Code, Encoder, EncodingKind, Instruction, MandatoryPrefix, OpCodeOperandKind as K, OpKind, Register } from 'iced-x86';
 import type { EncodeRequest, EncodeResult, EncOperand } from './encoder-types';
-import { candidatesFor, sizeSibling, NEEDS_VEX_PREFIX, registerInfo, RM_KINDS, type Candidate, type RegInfo } from './encoder-table';
+import { candidatesFor, FAR_BRANCH, sizeSibling, NEEDS_VEX_PREFIX, registerInfo, RM_KINDS, type Candidate, type RegInfo } from './encoder-table';
 import type { SizeKeyword } from './types';
 
 export type { EncodeRequest, EncodeResult, EncOperand } from './encoder-types';
@@ -268,7 +268,7 @@ function shapeKey(mnemonic: string, ops: Op[], osize: number, implicitAddr: numb
   for (const o of ops) {
     const s = o.src;
     if (s.kind === 'reg') k += `|r${o.reg!.name}`;
-    else if (s.kind === 'mem') k += `|m${s.size ?? ''}:${s.dispSize ?? ''}:${o.base?.cls ?? ''}:${o.index?.cls ?? ''}`;
+    else if (s.kind === 'mem') k += `|m${s.size ?? ''}:${s.dispSize ?? ''}:${o.base?.cls ?? ''}:${o.index?.cls ?? ''}:${s.far ? 'f' : ''}`;
     else k += `|i${s.size ?? ''}:${s.strict ? 1 : 0}:${s.jump ?? ''}:${s.known ? 1 : 0}:${s.hasSymbol ? 1 : 0}:${fitBits(s.value)}`;
   }
   return k;
@@ -453,6 +453,12 @@ function matchOperand(c: Candidate, i: number, op: Op, mnemonic: string, unsized
   if (s.kind === 'reg') return regMatches(k, op.reg!, c.encoding === EncodingKind.EVEX) ? 'ok' : 'kind';
   if (s.kind === 'mem') {
     if (!RM_KINDS.has(k) && !MEM_KINDS.has(k)) return 'kind';
+    const farOffset = FAR_BRANCH.get(c.code);
+    if (farOffset !== undefined || s.far) {
+      if (farOffset === undefined || !s.far) return 'kind';
+      // `call far [x]` is m16:64; `far dword [x]` m16:32, `far word [x]` m16:16.
+      return (s.size ? SIZE_BYTES[s.size] : 8) === farOffset ? 'ok' : 'size';
+    }
     const idx = op.index;
     const vsib = k === K.mem_vsib32x || k === K.mem_vsib64x || k === K.mem_vsib32y || k === K.mem_vsib64y || k === K.mem_vsib32z || k === K.mem_vsib64z;
     if (vsib) {

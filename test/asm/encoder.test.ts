@@ -107,6 +107,10 @@ const VECTORS: Record<string, Vector[]> = {
     v('cvtsi2sd', [reg('xmm0'), mem({ base: 'rax' })], 'f20f2a00'),
     v('jnae', [here(0)], '72fe'),
     v('monitor', [reg('rax'), reg('ecx'), reg('edx')], '0f01c8'),
+    v('call', [mem({ base: 'rax', far: true })], '48ff18'),
+    v('jmp', [mem({ base: 'rbx', disp: 8n, far: true }, 'dword')], 'ff6b08'),
+    v('fadd', [reg('st1')], 'd8c1'),
+    v('fxch', [], 'd9c9'),
   ],
 };
 

@@ -24,10 +24,11 @@ export const reg = (r: string): GenOperand => ({ kind: 'reg', reg: r });
 export const imm = (value: bigint, extra: Partial<Extract<EncOperand, { kind: 'imm' }>> = {}): GenOperand => ({ kind: 'imm', value, strict: false, known: true, ...extra });
 export const here = (n: number, jump?: 'short' | 'near'): GenOperand => ({ kind: 'imm', value: BigInt(n), strict: false, known: true, here: true, hasSymbol: true, jump });
 
-export interface MemSpec { base?: string; index?: string; scale?: 1 | 2 | 4 | 8; disp?: bigint; sym?: boolean; segment?: string; addressing?: 'rel' | 'abs'; dispSize?: SizeKeyword; nosplit?: boolean }
+export interface MemSpec { base?: string; index?: string; scale?: 1 | 2 | 4 | 8; disp?: bigint; sym?: boolean; segment?: string; addressing?: 'rel' | 'abs'; dispSize?: SizeKeyword; nosplit?: boolean; far?: boolean }
 export const mem = (m: MemSpec, size?: SizeKeyword): GenOperand => ({
   kind: 'mem', size, segment: m.segment, base: m.base, index: m.index, scale: m.scale ?? 1, disp: m.disp ?? 0n,
   hasDisp: m.disp !== undefined, dispKnown: true, dispSize: m.dispSize, nosplit: m.nosplit, addressing: m.addressing, hasSymbol: !!m.sym,
+  ...(m.far ? { far: true } : {}),
 });
 
 const REGS: Record<string, string[]> = {
@@ -150,7 +151,7 @@ function operandText(o: GenOperand): string {
     const abs = neg ? -o.disp : o.disp;
     t += (t ? (neg ? '-' : '+') : neg ? '-' : '') + '0x' + abs.toString(16);
   }
-  return `${o.size ? o.size + ' ' : ''}[${inner}${t}]`;
+  return `${o.far ? 'far ' : ''}${o.size ? o.size + ' ' : ''}[${inner}${t}]`;
 }
 
 export function item(mnemonic: string, operands: GenOperand[], prefixes: string[] = [], defaultRel = false): CorpusItem {
@@ -276,6 +277,8 @@ function cornerCases(): CorpusItem[] {
   }
   for (const d of [0x10n, 0x1000n, -0x10n]) { add('movdir64b', [r('edx'), mem({ disp: d })]); add('movdir64b', [r('rdx'), mem({ disp: d })]); }
   add('movdir64b', [r('edx'), mem({ disp: 0x40n, sym: true, addressing: 'rel' })]);
+  // Indirect far branches.
+  for (const m of ['jmp', 'call']) for (const sz of [undefined, 'word', 'dword', 'qword', 'tword'] as const) { add(m, [mem({ base: 'rax', far: true }, sz)]); add(m, [mem({ base: 'r12', disp: 8n, far: true }, sz)], ['o16']); }
   // x87 register shorthands.
   for (const m of ['fadd', 'fmul', 'fsub', 'fsubr', 'fdiv', 'fdivr', 'fcom', 'fcomp', 'fxch', 'fucom', 'fucomp', 'faddp', 'fmulp', 'fsubp', 'fsubrp', 'fdivp', 'fdivrp', 'fcomi', 'fcomip', 'fucomi', 'fucomip', 'fld', 'fst', 'fstp', 'ffree', 'fcmovb', 'fcmovne', 'fnstsw', 'fucompp', 'fcompp']) {
     add(m, []); add(m, [r('st0')]); add(m, [r('st1')]); add(m, [r('st5')]); add(m, [r('st0'), r('st3')]); add(m, [r('st3'), r('st0')]);
