@@ -109,6 +109,10 @@ interface EncCache {
   /** No symbols, `$` or address dependence: reusable without re-evaluating. */
   fixed: boolean;
   defaultRel: boolean;
+  /** Operands are registers and literals only (computed once per statement). */
+  literal: boolean;
+  /** Prefixes, mnemonic and operand shape: the statement's part of the shared-encoding key. */
+  head: string;
 }
 
 const COMPARISONS = new Set(['=', '==', '!=', '<>', '<', '<=', '>', '>=', '<=>', '&&', '||', '^^']);
@@ -562,15 +566,17 @@ class Assembly {
       }
     }
     if (prev && sameSig(prev.sig, sig)) return prev.res;
-    const fixed = !addrDep && s.operands.every((o) => o.kind === 'reg' || isLiteral(o.expr));
+    const fixed = !addrDep && (prev ? prev.literal : s.operands.every((o) => o.kind === 'reg' || isLiteral(o.expr)));
+    const literal = prev ? prev.literal : s.operands.every((o) => o.kind === 'reg' || isLiteral(o.expr));
+    const head = prev ? prev.head : `${s.prefixes.join(' ')} ${s.mnemonic} ${operandShape(s.operands)}`;
     // Lines with the same text and operand values encode the same way wherever they sit: share
     // encodings across lines (`swapgs`, `ret`, `mov rax, [gs:8]` ...).
     let shareKey: string | undefined;
     if (!noShare) {
-      shareKey = `${s.prefixes.join(' ')} ${s.mnemonic} ${operandShape(s.operands)}${sig.join(',')}`;
+      shareKey = head + sig.join(',');
       const shared = SHARED_ENCODINGS.get(shareKey);
       if (shared) {
-        this.encCache.set(s, { sig, res: shared, fixed, defaultRel: this.defaultRel });
+        this.encCache.set(s, { sig, res: shared, fixed, defaultRel: this.defaultRel, literal, head });
         return shared;
       }
     }
@@ -581,7 +587,7 @@ class Assembly {
       // An encoder bug must not take the whole file down: report it on this line.
       res = { ok: false, message: `internal encoder error: ${err instanceof Error ? err.message : String(err)}` };
     }
-    this.encCache.set(s, { sig, res, fixed, defaultRel: this.defaultRel });
+    this.encCache.set(s, { sig, res, fixed, defaultRel: this.defaultRel, literal, head });
     if (shareKey !== undefined) {
       if (SHARED_ENCODINGS.size > 50_000) SHARED_ENCODINGS.clear();
       SHARED_ENCODINGS.set(shareKey, res);
