@@ -394,6 +394,18 @@ export class Core {
       }
       if (this.icount >= end) return 'budget';
       try {
+        if (this.attention !== 0) {
+          // An interrupt is pending but blocked (IF=0 or shadow): go one instruction at a time so
+          // every boundary is looked at (SDM Vol. 3A 6.8.3), instead of spinning on the service point.
+          if (!first && this.breakpoints.size !== 0 && this.breakpoints.has(this.rip)) return 'breakpoint';
+          first = false;
+          const d = this.fetch(this.rip);
+          this.nextRip = d.next;
+          d.fn(this, d);
+          this.rip = this.nextRip;
+          this.icount++;
+          continue;
+        }
         if (this.breakpoints.size !== 0) {
           while (this.icount < end && this.attention === 0) {
             if (!first && this.breakpoints.has(this.rip)) return 'breakpoint';

@@ -231,3 +231,14 @@ describe('rep and interrupts', () => {
     expect(evs[0]).toMatchObject({ vector: 0x20, kind: 'interrupt', rip: CODE + 3 });
   });
 });
+
+describe('blocked interrupts', () => {
+  it('run() keeps executing while an interrupt is pending with IF=0, and takes it once IF=1', () => {
+    const m = machine('mov ecx, 50\nl: dec ecx\njnz l\npushfq\nor qword [rsp], 0x200\npopfq\nnop\nnop');
+    const evs = capture(m.core);
+    m.core.raiseInterrupt(0x30);
+    expect(m.core.run(1000)).toBe('stopped'); // the capture hook stops the core at the delivery
+    expect(m.core.icount).toBe(1 + 100 + 3);
+    expect(evs[0]).toMatchObject({ vector: 0x30, kind: 'interrupt' });
+  });
+});
