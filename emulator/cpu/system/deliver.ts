@@ -51,7 +51,8 @@ export function deliverEvent(c: Core, vector: number, errorCode: number | undefi
   let ec = errorCode;
   let k = kind;
   let why = reason;
-  const chain: string[] = [];
+  // What went wrong on the way to a handler, for the shutdown message.
+  const path: string[] = [];
   // Each round either delivers or replaces the event; #DF then shutdown bound it to a few rounds.
   for (let round = 0; round < 8; round++) {
     try {
@@ -60,10 +61,12 @@ export function deliverEvent(c: Core, vector: number, errorCode: number | undefi
       return;
     } catch (e) {
       if (!(e instanceof GuestFault)) throw e;
-      chain.push(`${k === 'interrupt' ? `interrupt vector ${v}` : formatException(v, ec)}${why ? ` (${why})` : ''}`);
+      path.push(`${formatException(e.vector, e.errorCode)} ${e.reason}`);
       if (v === Vec.DF) {
-        chain.push(`${formatException(e.vector, e.errorCode)}${e.reason ? ` (${e.reason})` : ''}`);
-        c.stop(`triple fault at ${sys.where(c.rip)}: ${chain.join('; while delivering it: ')} -> shutdown`);
+        // A fault while delivering #DF: shutdown (SDM Vol 3A 6.15, Interrupt 8). The message leads
+        // with the original event, as every unhandled exception does (design: CLI contract).
+        const at = kind === 'trap' || kind === 'software' ? c.rip - 1 : c.rip;
+        c.stop(`unhandled ${what} at ${sys.where(at)}: ${reason || 'exception'}; no usable handler: ${path.join(' -> ')} -> triple fault (shutdown)`);
         return;
       }
       if (becomesDoubleFault(v, k, e.vector)) {
@@ -71,6 +74,7 @@ export function deliverEvent(c: Core, vector: number, errorCode: number | undefi
         v = Vec.DF;
         ec = 0;
         k = 'fault';
+        path.push('#DF');
       } else {
         v = e.vector;
         ec = e.errorCode;
@@ -79,7 +83,7 @@ export function deliverEvent(c: Core, vector: number, errorCode: number | undefi
       }
     }
   }
-  c.stop(`exception delivery looped at ${sys.where(c.rip)}: ${chain.join('; ')}`);
+  c.stop(`unhandled ${what} at ${sys.where(c.rip)}: exception delivery did not converge: ${path.join(' -> ')}`);
 }
 
 /** Reads a 64-bit value of the TSS for a stack switch; #TS(TR) when it is outside the TSS limit. */
