@@ -23,7 +23,7 @@ export interface Fact {
   group: string;
   origin: Origin;
   gs: GsBase;
-  /** Instruction index of the swapgs that produced `gs` (-1: the base the entry started with). */
+  /** Instruction index of the swapgs that produced `gs` (-1: the base the entry started with; -2: one of several). */
   gsSite: number;
   /** A CPL (or GS-base) test has decided this path. */
   checked: boolean;
@@ -366,9 +366,11 @@ export function walk(p: Program, entries: readonly (EntryInfo & { insn: number }
       stateIn[i] = at;
       order.push(i);
     }
-    if (!at.has(f.key) && at.size >= MAX_FACTS_PER_INSN && f.flags) {
-      // Too many path variants here: forget flag-register constants (bounded state).
-      f = update(f, { flags: '' });
+    if (!at.has(f.key) && at.size >= MAX_FACTS_PER_INSN) {
+      // Too many path variants here: forget flag-register constants, then which swapgs / stack
+      // load / save produced the state (-2: "several"), so the walk stays bounded.
+      if (f.flags) f = update(f, { flags: '' });
+      if (!at.has(f.key)) f = update(f, { gsSite: f.gsSite >= 0 ? -2 : f.gsSite, savedSite: f.savedSite >= 0 ? -2 : f.savedSite, kstackSite: f.kstackSite >= 0 ? -2 : f.kstackSite });
     }
     if (seen(ctx, i, f)) return;
     if (!at.has(f.key)) at.set(f.key, f);

@@ -34,7 +34,7 @@ export const ENTRY_NAME_PATTERNS = {
 export const FLAG_REGISTERS: readonly string[] = ['rbx', 'r12', 'r13', 'r14', 'r15'];
 /** Largest constant kept per flag register (bigger values are forgotten: they are not flags). */
 export const FLAG_MAX = 0xffffn;
-/** Paths kept per instruction before flag registers are forgotten (keeps the walk bounded). */
-export const MAX_FACTS_PER_INSN = 48;
+/** Path variants kept per instruction before details (flag registers, sites) are forgotten: keeps the walk bounded. */
+export const MAX_FACTS_PER_INSN = 32;
 /** Work items before the walk gives up (a located information diagnostic is emitted). */
 export const MAX_WORK = 3_000_000;

@@ -3,7 +3,7 @@
 // conflictGs / unknownGs), both read from the analysis' state per instruction.
 
 import { InlayHintKind, type InlayHint } from 'vscode-languageserver/node';
-import type { InstructionRecord } from '../../emulator/asm/types';
+import type { InstructionRecord, SourceRange } from '../../emulator/asm/types';
 import type { GsBase, GsView } from '../engine';
 import type { DocumentModel } from '../model';
 import { userSite } from '../model';
@@ -31,14 +31,39 @@ export interface LineRange {
   endLine: number;
 }
 
+/** The swapgs and gs: instructions of a model with their user-visible line, sorted by line (once per model). */
+const gsSitesCache = new WeakMap<DocumentModel, { line: number; site: SourceRange; ins: InstructionRecord }[]>();
+
+function gsSites(model: DocumentModel): { line: number; site: SourceRange; ins: InstructionRecord }[] {
+  let list = gsSitesCache.get(model);
+  if (!list) {
+    list = [];
+    for (const ins of model.program.instructions) {
+      if (ins.mnemonic.toLowerCase() !== 'swapgs' && !hasGsAccess(ins)) continue;
+      const site = userSite(ins.site, ins.stack, model.file);
+      if (site) list.push({ line: site.line, site, ins });
+    }
+    list.sort((a, b) => a.line - b.line);
+    gsSitesCache.set(model, list);
+  }
+  return list;
+}
+
 export function inlayHints(model: DocumentModel, span: LineRange): InlayHint[] {
   const hints: InlayHint[] = [];
   const seen = new Set<string>();
-  for (const ins of model.program.instructions) {
+  const all = gsSites(model);
+  // First entry at or after the span's start (binary search: editors ask for the visible lines only).
+  let lo = 0;
+  let hi = all.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (all[mid]!.line < span.startLine) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let k = lo; k < all.length && all[k]!.line <= span.endLine; k++) {
+    const { ins, site } = all[k]!;
     const isSwapgs = ins.mnemonic.toLowerCase() === 'swapgs';
-    if (!isSwapgs && !hasGsAccess(ins)) continue;
-    const site = userSite(ins.site, ins.stack, model.file);
-    if (!site || site.line < span.startLine || site.line > span.endLine) continue;
     const state = isSwapgs ? model.gsAfter(ins.address) : model.gsAt(ins.address);
     if (!state) continue;
     // Written on this line: after the operand (or the swapgs); expanded from a macro: end of the call line.

@@ -86,7 +86,12 @@ export const rule: Rule = {
     for (const { k, u, sig } of conflicts(L, facts)) {
       const first = firstConflict(ctx, k.entry);
       if (!first || first.i !== L.index || first.sig !== sig) continue;
-      const where = (f: Fact) => (f.gsSite >= 0 ? `the swapgs at line ${ctx.p.lineOf(f.gsSite)}` : `entry \`${ctx.entries[f.entry]!.label}\` with no swapgs`);
+      const where = (f: Fact) =>
+        f.gsSite >= 0
+          ? `the swapgs at line ${ctx.p.lineOf(f.gsSite)}`
+          : f.gsSite === -2
+            ? 'one of several swapgs'
+            : `entry \`${ctx.entries[f.entry]!.label}\` with no swapgs`;
       const mode = (f: Fact) => (ctx.entries[f.entry]?.kind === 'interrupt' ? ` (interrupted ${f.origin} mode)` : '');
       return [
         {

@@ -16,6 +16,7 @@ export function entryRelated(ctx: RuleContext, f: Fact): Related {
 /** "kernel base since swapgs at line 30" / "user base since entry `x`". */
 export function gsSource(ctx: RuleContext, f: Fact): string {
   if (f.gsSite >= 0) return `${f.gs} GS base since the swapgs at line ${ctx.p.lineOf(f.gsSite)}`;
+  if (f.gsSite === -2) return `${f.gs} GS base after one of several swapgs (entry \`${entryName(ctx, f)}\`)`;
   return `${f.gs} GS base since entry \`${entryName(ctx, f)}\` (no swapgs on this path)`;
 }
 
