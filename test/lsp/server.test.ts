@@ -1,12 +1,13 @@
 // Protocol tests: the built language server (dist/server.js) over stdio with a real JSON-RPC
 // client. Each test states what a user of an editor would see.
 
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CodeAction, CompletionItem, Diagnostic, DocumentSymbol, Hover, InlayHint, Location, WorkspaceEdit } from 'vscode-languageserver-protocol';
-import { fileUri, LspTestClient, NEVER_ANSWER } from './lsp-client';
+import { fileUri, LspTestClient, NEVER_ANSWER, SERVER } from './lsp-client';
 import { applyEdits, lineOf, posOf } from './text-utils';
 
 const FIXTURES = path.join(__dirname, 'fixtures');
@@ -30,6 +31,14 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await client.shutdown();
+});
+
+describe('the swapgs-lab-language-server program', () => {
+  it('runs by itself (#!/usr/bin/env node) and names itself', () => {
+    const r = spawnSync(SERVER, ['--version'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^swapgs-lab-language-server \d+\.\d+\.\d+/);
+  });
 });
 
 describe('initialize', () => {
