@@ -228,3 +228,74 @@ data: dq 0, 0
     expect(after2).toEqual(after1);
   });
 });
+
+describe('shadow call stack across privilege transitions', () => {
+  it('shows the syscall frame inside the entry and drops it after sysret', () => {
+    const src = `bits 64
+default rel
+_start:
+  xor eax, eax
+  mov edx, 0x00180008
+  mov ecx, 0xC0000081
+  wrmsr
+  lea rax, [entry]
+  mov rdx, rax
+  shr rdx, 32
+  mov ecx, 0xC0000082
+  wrmsr
+  lea rcx, [user]
+  lea rsp, [ustack_top]
+  o64 sysret
+entry:
+  call helper
+  o64 sysret
+helper:
+  nop
+  ret
+section .user_text
+user:
+  syscall
+back:
+  hlt
+section .user_data
+ustack: times 256 db 0
+ustack_top:
+`;
+    const m = machine(src);
+    const sym = (n: string) => Number(m.program.symbols.get(n)!.value);
+    m.setBreakpoints([sym('helper'), sym('back')]);
+    expect(m.run()).toMatchObject({ kind: 'breakpoint', address: sym('helper') });
+    expect(m.callStack(0).map((f) => f.kind)).toEqual(['entry', 'syscall', 'call']);
+    expect(m.callStack(0)[1]!.from).toBe(sym('user'));
+    expect(m.run()).toMatchObject({ kind: 'breakpoint', address: sym('back') });
+    expect(m.callStack(0).map((f) => f.kind)).toEqual(['entry']);
+  });
+});
+
+describe('snapshots with several cores and a timer', () => {
+  it('replays the same interleaving after restore', () => {
+    const src = `bits 64
+default rel
+_start:
+  rdpid rbx
+.loop:
+  lock inc qword [counter]
+  mov rax, [counter]
+  mov [log + rbx * 8], rax
+  jmp .loop
+section .bss
+counter: resq 1
+log: resq 4
+`;
+    const m = machine(src, { cpus: 3, quantum: 37, timer: { vector: 40, period: 1000 } });
+    m.run(500);
+    const s = m.snapshot();
+    m.run(2000);
+    const a = m.readMemory(Number(m.program.symbols.get('counter')!.value), 40);
+    const icounts = m.cores.map((c) => c.icount);
+    m.restore(s);
+    m.run(2000);
+    expect(m.readMemory(Number(m.program.symbols.get('counter')!.value), 40)).toEqual(a);
+    expect(m.cores.map((c) => c.icount)).toEqual(icounts);
+  });
+});

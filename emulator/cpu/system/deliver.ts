@@ -138,7 +138,9 @@ function deliverOnce(c: Core, vector: number, errorCode: number | undefined, kin
   const words: bigint[] = [
     BigInt(c.seg[Seg.SS]!.selector),
     u64(c.getAddr(4)),
-    BigInt(c.rflags >>> 0),
+    // Fault-class exceptions save RF=1 so the return does not re-trigger an instruction
+    // breakpoint (SDM Vol 3A 18.3.1.1); this is the 0x10000 in Linux oops "EFLAGS: 00010246".
+    BigInt((kind === 'fault' && vector !== Vec.DB ? c.rflags | RFLAGS.RF : c.rflags) >>> 0),
     BigInt(c.seg[Seg.CS]!.selector),
     u64(c.rip),
   ];

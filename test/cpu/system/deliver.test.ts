@@ -16,6 +16,7 @@ at_fault:
     expect(r).toMatchObject({ vector: 13n, err: 0n, rip: addr(sb, 'at_fault'), cs: 8n, ss: 0x10n, rsp: sb.q('saved_rsp') });
     expect((r.frame + 40n) % 16n).toBe(0n);
     expect(r.frame + 40n).toBe(sb.q('saved_rsp') - 8n); // aligned down, same stack (no privilege change)
+    expect(r.rflags & 0x10000n).toBe(0x10000n); // RF set in the image of a fault (SDM Vol 3A 18.3.1.1)
   });
   it('from CPL 3 switches to TSS.RSP0 and loads a NULL SS with RPL 0', () => {
     const sb = sandbox('    enter_user user_code', { user: 'u_fault:\n    cli' });
