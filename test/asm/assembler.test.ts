@@ -53,6 +53,8 @@ describe('differential against nasm -f bin (snippets)', () => {
     'vstart= moves label addresses only': 'bits 64\nsection .text align=4096\nnop\nsection .b vstart=0x300000 align=4096\nx: dq x\nsection .c align=4096\ndq $\n',
     'several nobits sections after all progbits': 'bits 64\nsection .text align=4096\nmov eax, [b]\nsection .bss nobits align=4096\nb: resb 8\nsection .ubss nobits align=4096\nc: resb 8\nsection .d align=4096\ndq c\n',
     'explicit small alignments win': 'bits 64\nsection .text align=16\nnop\nsection .data align=16\ndb 1\n',
+    'istruc of a struc with a base offset': 'bits 64\nstruc hdr, 8\n.a: resd 1\n.b: resd 1\nendstruc\nx: istruc hdr\nat hdr.a, dd 1\nat hdr.b, dd 2\niend\ndd hdr_size, hdr.a, hdr\n',
+    'kernel entry idioms': 'bits 64\ndefault rel\n%define PCPU(off) [gs:off]\nentry:\ntest byte [rsp + 8], 3\njz .n\nswapgs\nlfence\n.n:\nrdgsbase rax\nwrgsbase rbx\ncmp qword PCPU(8), 0\nmov qword PCPU(0x10), rax\nxchg rax, [gs:16]\nlock cmpxchg [rdi], rsi\nrep stosq\nmov cr3, rax\ninvlpg [rdi]\nrdtscp\niretq\no64 sysret\n',
     'char constants in immediates': "bits 64\nmov eax, 'abcd'\ncmp al, 'x'\nmov rax, 'abcdefgh'\n",
     'lone prefixes': 'bits 64\nrep\nlock\ngs\nrep movsb\nlock inc dword [rax]\n',
     'mem forms': 'bits 64\nmov eax,[rbx+rax]\nmov eax,[rax+rbp]\nmov eax,[rbp+rax]\nmov eax,[rax+rsp]\nmov eax,[rbx*1+rax]\nmov eax,[rax*5]\nmov eax,[rcx+rcx]\nmov eax,[nosplit rax*2]\nmov eax,[rax*2]\nmov eax,[r13]\nmov eax,[byte rbx+0]\nmov eax,[dword rbx+1]\n',
