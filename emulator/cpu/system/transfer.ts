@@ -140,7 +140,9 @@ function iretFlags(c: Core, popped: number, oldCpl: number): number {
   const iopl = (c.rflags >>> 12) & 3;
   if (oldCpl > 0) mask &= ~RFLAGS.IOPL;
   if (oldCpl > iopl) mask &= ~RFLAGS.IF;
-  return (((c.rflags & ~mask) | (popped & mask)) | 2) >>> 0;
+  // RF would only suppress an instruction breakpoint on the first instruction and then clear
+  // (SDM Vol 3A 18.3.1.1); without instruction breakpoints it is dropped right away.
+  return (((c.rflags & ~mask) | (popped & mask) | 2) & ~RFLAGS.RF) >>> 0;
 }
 
 /** IRETQ in 64-bit mode: pops RIP, CS, RFLAGS, RSP, SS (always all five, SDM Vol 2A IRET). */
