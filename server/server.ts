@@ -144,9 +144,12 @@ export function startServer(connection: Connection, options: ServerOptions = {})
    * request after an edit does not pay for it; skipped when another edit came in meanwhile.
    */
   function primeIndex(uri: string, model: DocumentModel): void {
+    // Keep only the version: holding the model here would keep it alive while the next one is built.
+    const version = model.version;
     setTimeout(() => {
       try {
-        if (documents.get(uri)?.version === model.version && cache.peek(uri) === model) void model.index;
+        const current = cache.peek(uri);
+        if (current && current.version === version && documents.get(uri)?.version === version) void current.index;
       } catch (e) {
         log(`indexing ${uri} failed: ${String(e)}`);
       }

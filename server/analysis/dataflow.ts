@@ -7,7 +7,7 @@
 import type { EntryInfo } from './types';
 import type { GsBase, Origin, StackState } from './types';
 import type { LInsn } from './lower';
-import { FLAG_MAX, FLAG_REGISTERS, MAX_FACTS_PER_INSN, MAX_WORK, MSR_GS_BASE, RFLAGS_IF } from './policy';
+import { FLAG_MAX, FLAG_REGISTERS, MAX_CONTEXTS_PER_CALLEE, MAX_FACTS_PER_INSN, MAX_WORK, MSR_GS_BASE, RFLAGS_IF } from './policy';
 import type { Program } from './program';
 
 /** One abstract path state. Immutable; `key` identifies it. */
@@ -356,6 +356,7 @@ export function walk(p: Program, entries: readonly (EntryInfo & { insn: number }
   }
   const ctxs: Ctx[] = [];
   const ctxIds = new Map<string, number>();
+  const calleeContexts = new Map<number, number>();
   const work: { ctx: number; i: number; f: Fact }[] = [];
   let truncated = false;
   let steps = 0;
@@ -436,13 +437,21 @@ export function walk(p: Program, entries: readonly (EntryInfo & { insn: number }
           break;
         }
         for (const t of targets) {
-          const entryFact = g; // transfer already moved the CS slot offset for the pushed return address
-          const ck = `${t}#${entryFact.key}`;
+          // transfer already moved the CS slot offset for the pushed return address.
+          let entryFact = g;
+          let ck = `${t}#${entryFact.key}`;
           let cid = ctxIds.get(ck);
+          if (cid === undefined && (calleeContexts.get(t) ?? 0) >= MAX_CONTEXTS_PER_CALLEE) {
+            // A callee reached in very many states: analyse it in a coarser one (bounded work).
+            entryFact = update(g, { flags: '', gsSite: g.gsSite >= 0 ? -2 : g.gsSite, savedSite: g.savedSite >= 0 ? -2 : g.savedSite, kstackSite: g.kstackSite >= 0 ? -2 : g.kstackSite });
+            ck = `${t}#${entryFact.key}`;
+            cid = ctxIds.get(ck);
+          }
           if (cid === undefined) {
             cid = ctxs.length;
             ctxIds.set(ck, cid);
             ctxs.push({ root: false, callers: [], exits: new Map() });
+            calleeContexts.set(t, (calleeContexts.get(t) ?? 0) + 1);
           }
           const cc = ctxs[cid]!;
           if (nx !== undefined && !cc.callers.some((x) => x.ctx === ctx && x.ret === nx)) {

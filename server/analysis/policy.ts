@@ -36,5 +36,7 @@ export const FLAG_REGISTERS: readonly string[] = ['rbx', 'r12', 'r13', 'r14', 'r
 export const FLAG_MAX = 0xffffn;
 /** Path variants kept per instruction before details (flag registers, sites) are forgotten: keeps the walk bounded. */
 export const MAX_FACTS_PER_INSN = 32;
+/** Distinct incoming states a callee is analysed in before further ones are coarsened. */
+export const MAX_CONTEXTS_PER_CALLEE = 16;
 /** Work items before the walk gives up (a located information diagnostic is emitted). */
 export const MAX_WORK = 3_000_000;
