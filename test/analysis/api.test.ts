@@ -389,3 +389,34 @@ ${DATA}`;
     expect(findings(lint(broken))).toEqual([`user-rsp-not-restored@${linesWith(broken, 'o64 sysret')[0]}`]);
   });
 });
+
+describe('bounded walk', () => {
+  test('1,000 optional swapgs in a row: the walk coarsens instead of exploding, and still reports', () => {
+    const src = `bits 64
+section .text align=4096
+_start:
+    mov ecx, 0xC0000101
+    xor eax, eax
+    xor edx, edx
+    wrmsr
+    hlt
+; swapgs-lab: interrupt-entry
+isr:
+%assign i 0
+%rep 1000
+    test rax, rax
+    jz .s%+i
+    swapgs
+.s%+i:
+    mov [gs:8], rax
+%assign i i+1
+%endrep
+    iretq
+`;
+    const r = lint(src);
+    const codes = new Set(r.diagnostics.map((d) => d.code));
+    expect(codes.has('analysis-limit')).toBe(false);
+    expect(codes.has('swapgs-without-cpl-check')).toBe(true);
+    expect(codes.has('gs-kernel-base-on-exit')).toBe(true);
+  });
+});
