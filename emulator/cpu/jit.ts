@@ -4,6 +4,7 @@
 // interpreter. Blocks live in the page's decode cache and die with it on a code write.
 
 import type { Page } from '../machine/memory';
+import type { Mmu } from '../machine/mmu';
 import type { Core } from './core';
 import { Decoded, K } from './decoded';
 import { Mnemonic } from 'iced-x86';
@@ -16,9 +17,21 @@ export interface Block { fn: BlockFn; len: number }
 /** Offset in Page.code where the block starting at page offset `off` is kept. */
 export const BLOCK_SLOT = 4096;
 const MAX_LEN = 48;
+/**
+ * A self-loop returns to the run loop after about this many instructions: V8 then optimizes the
+ * block function as a whole (entered many times) rather than through on-stack replacement, which
+ * was measured at half the speed.
+ */
+const LOOP_SLICE = 20000;
 const ALL = 63; // iced RflagsBits OF|SF|ZF|AF|CF|PF
 
-const HELPERS = { alu, alu64, S };
+/** Readable data of the page holding `a` (read TLB, or the checked slow path that may raise #PF). */
+function rpage(m: Mmu, a: number): Uint8Array {
+  const vpn = Math.floor(a / 4096), i = vpn & 511;
+  return m.rTag[i] === vpn ? m.rData[i] : m.readPage(a);
+}
+
+const HELPERS = { alu, alu64, S, rpage };
 
 const ALU_OPS: Record<number, Op> = {
   [Mnemonic.Add]: Op.Add, [Mnemonic.Sub]: Op.Sub, [Mnemonic.And]: Op.And, [Mnemonic.Or]: Op.Or,
@@ -221,7 +234,8 @@ export function compileBlock(core: Core, p: Page, rip: number): Block | null {
 const D = ds, H = helpers;
 return function block(c, budget) {
   const R = c.r, M = c.mmu;
-  let n = 0, base = 0, F = 0, P = -1;
+  let n = 0, base = 0, F = 0, P = -1, lp = -1, ld = M.rData[0];
+  const H_LOAD32 = (a) => M.read32(a);
   ${u.map((i) => `let x${i} = R[${i}];`).join(' ')}
   ${ctx.decls.join('\n  ')}
   try {
@@ -264,11 +278,24 @@ function eaExpr(d: Decoded, k: number): string {
   return `((${his.join(' | ')}) === 0 ? ${terms.join(' + ')} : (/*SYNCX*/ c.ea(D[${k}])))`;
 }
 
+/**
+ * Inline 64-bit load through the block-local read-page cache (lp = page base, ld = its data).
+ * The cache is only valid while permissions cannot change, so it is dropped (lp = -1) after every
+ * handler call and every store (a store may replace a copy-on-write page's data).
+ */
+function load64(a: string, lo: string, hi: string): string {
+  return `{ const o = ${a} & 4095, pb = ${a} - o;
+      if (o <= 4088) { if (pb !== lp) { ld = H.rpage(M, ${a}); lp = pb; }
+        ${lo} = (ld[o] | (ld[o + 1] << 8) | (ld[o + 2] << 16) | (ld[o + 3] << 24)) >>> 0;
+        ${hi} = (ld[o + 4] | (ld[o + 5] << 8) | (ld[o + 6] << 16) | (ld[o + 7] << 24)) >>> 0;
+      } else { ${lo} = M.read64(${a}); ${hi} = M.hi; } }`;
+}
+
 /** Source operand n (1) for size 4 as an unsigned expression; memory reads set `n` first. */
 function src32(d: Decoded, k: number): string | null {
   if (d.k1 === K.Gpr && d.r1 < 16) return `(R[${2 * d.r1}] >>> 0)`;
   if (d.k1 === K.Imm) return `${d.imm >>> 0}`;
-  if (d.k1 === K.Mem) return `M.read32(${eaExpr(d, k)})`;
+  if (d.k1 === K.Mem) return `H_LOAD32(${eaExpr(d, k)})`;
   return null;
 }
 
@@ -276,18 +303,18 @@ function src32(d: Decoded, k: number): string | null {
 function src64(d: Decoded, k: number): string | null {
   if (d.k1 === K.Gpr) return `const blo = R[${2 * d.r1}] >>> 0, bhi = R[${2 * d.r1 + 1}] >>> 0;`;
   if (d.k1 === K.Imm) return `const blo = ${d.imm >>> 0}, bhi = ${d.immHi >>> 0};`;
-  if (d.k1 === K.Mem) return `const blo = M.read64(${eaExpr(d, k)}), bhi = M.hi;`;
+  if (d.k1 === K.Mem) return `const A = ${eaExpr(d, k)}; let blo = 0, bhi = 0; ${load64('A', 'blo', 'bhi')}`;
   return null;
 }
 
 function fallback(ctx: Ctx, k: number): string {
-  return `${ctx.materialize()} P = -1; n = ${k}; c.rip = D[${k}].ip; c.nextRip = D[${k}].next; /*SYNC*/ D[${k}].fn(c, D[${k}]); /*RELOAD*/
+  return `${ctx.materialize()} P = -1; n = ${k}; c.rip = D[${k}].ip; c.nextRip = D[${k}].next; /*SYNC*/ D[${k}].fn(c, D[${k}]); /*RELOAD*/ lp = -1;
     if (c.nextRip !== D[${k}].next || c.attention !== 0) { c.icount += base + ${k + 1}; c.rip = c.nextRip; return; }`;
 }
 
 /** After an inline store: leave if the store hit a code page (or anything else needs attention). */
 function afterStore(ctx: Ctx, k: number): string {
-  return `if (c.attention !== 0) { ${ctx.matCode()} /*SYNC*/ c.icount += base + ${k + 1}; c.rip = D[${k}].next; return; }`;
+  return `lp = -1; if (c.attention !== 0) { ${ctx.matCode()} /*SYNC*/ c.icount += base + ${k + 1}; c.rip = D[${k}].next; return; }`;
 }
 
 function emit(ctx: Ctx, d: Decoded, k: number, loopBack: boolean, L: number, start: number, liveIn0: number): string {
@@ -309,7 +336,7 @@ function emit(ctx: Ctx, d: Decoded, k: number, loopBack: boolean, L: number, sta
         return `${pre} base += ${L};
       if (!(${cond})) { ${exitMat} /*SYNC*/ c.icount += base; c.rip = ${d.next}; return; }
       ${backMat}
-      if (base + ${L} > budget || c.attention !== 0) { ${backMat ? '' : exitMat} /*SYNC*/ c.icount += base; c.rip = ${start}; return; }`;
+      if (base + ${L} > budget || base > ${LOOP_SLICE} || c.attention !== 0) { ${backMat ? '' : exitMat} /*SYNC*/ c.icount += base; c.rip = ${start}; return; }`;
       }
       return `${pre} ${exitMat} /*SYNC*/ c.icount += base + ${L}; c.rip = (${cond}) ? ${d.target} : ${d.next}; return;`;
     }
