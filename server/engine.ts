@@ -19,6 +19,8 @@ export interface GsView {
   text: string;
   /** The swapgs instructions that made it so, when there are any. */
   since: SourceRange[];
+  /** Entry labels whose paths reach the instruction. */
+  entries: string[];
 }
 
 export interface EntryView {
@@ -71,7 +73,7 @@ function view(s: GsStateSummary | undefined, file: string): GsView | undefined {
   else if (base === 'unknown') short = 'unknown';
   else if (s.swapSites.length) short = `${base}: swapped at ${siteText(s.swapSites, file)}`;
   else short = `${base} (no swapgs since the entry)`;
-  return { base, short, text: s.text, since: s.swapSites };
+  return { base, short, text: s.text, since: s.swapSites, entries: s.entries };
 }
 
 /** Hovers, inlay hints and semantic tokens ask for the same addresses again and again per version. */

@@ -408,7 +408,7 @@ export function walk(p: Program, entries: readonly (EntryInfo & { insn: number }
         if (nx !== undefined) push(ctx, nx, g);
         break;
       case 'jump': {
-        const t = L.target !== undefined ? p.byAddress.get(L.target) : undefined;
+        const t = L.target !== undefined && !p.externTarget.has(i) ? p.byAddress.get(L.target) : undefined;
         if (t !== undefined) push(ctx, t, g);
         break;
       }
@@ -416,7 +416,7 @@ export function walk(p: Program, entries: readonly (EntryInfo & { insn: number }
         for (const t of p.indirect.get(i) ?? []) push(ctx, t, g);
         break;
       case 'cond': {
-        const t = L.target !== undefined ? p.byAddress.get(L.target) : undefined;
+        const t = L.target !== undefined && !p.externTarget.has(i) ? p.byAddress.get(L.target) : undefined;
         if (t !== undefined) {
           const ft = refine(p, L, g, true);
           if (ft) push(ctx, t, ft);
@@ -430,7 +430,11 @@ export function walk(p: Program, entries: readonly (EntryInfo & { insn: number }
       case 'call':
       case 'icall': {
         const targets =
-          L.flow === 'call' ? (L.target !== undefined && p.byAddress.has(L.target) ? [p.byAddress.get(L.target)!] : []) : p.indirect.get(i) ?? [];
+          L.flow === 'call'
+            ? L.target !== undefined && p.byAddress.has(L.target) && !p.externTarget.has(i)
+              ? [p.byAddress.get(L.target)!]
+              : []
+            : p.indirect.get(i) ?? [];
         if (targets.length === 0) {
           // extern or unresolved callee: GS-neutral, clobbers the caller-saved registers.
           if (nx !== undefined) push(ctx, nx, update(g, { probe: false, csOff: shiftCs(g.csOff, 8), csReg: ['rbx', 'rbp', 'r12', 'r13', 'r14', 'r15'].includes(g.csReg) ? g.csReg : '' }));

@@ -22,6 +22,8 @@ export interface Program {
   addressTaken: Map<number, SourceRange>;
   /** Indirect call/jump instruction index -> possible targets (instruction indexes). */
   indirect: Map<number, number[]>;
+  /** Instructions whose direct branch/call target is an `extern` placeholder (lint mode): not followed. */
+  externTarget: Set<number>;
   /** Intra-procedural successors per instruction (calls fall through), computed once. */
   succ: number[][];
   /** Fall-through instruction index, -1 when the next address holds no instruction. */
@@ -117,6 +119,19 @@ export function buildProgram(source: AssembledProgram): Program {
     }
     if (targets.length) indirect.set(L.index, [...new Set(targets)]);
   }
+  // In lint mode an `extern` symbol is a placeholder (value 0): a branch to it must not be taken
+  // to whatever code happens to sit at that address.
+  const externTarget = new Set<number>();
+  if (hasExterns) {
+    records.forEach((r, i) => {
+      const L = insns[i]!;
+      if (L.target === undefined) return;
+      for (const ref of r.symbolRefs) {
+        const s = source.symbols.get(ref.name);
+        if (s?.kind === 'extern' && Number(s.value) === L.target) externTarget.add(i);
+      }
+    });
+  }
   const nextOf = new Int32Array(insns.length).fill(-1);
   for (let i = 0; i < insns.length; i++) {
     const L = insns[i]!;
@@ -125,7 +140,7 @@ export function buildProgram(source: AssembledProgram): Program {
   }
   const succ: number[][] = insns.map((L, i) => {
     const nx = nextOf[i]!;
-    const tgt = L.target !== undefined ? byAddress.get(L.target) : undefined;
+    const tgt = L.target !== undefined && !externTarget.has(i) ? byAddress.get(L.target) : undefined;
     switch (L.flow) {
       case 'next':
       case 'call':
@@ -147,6 +162,7 @@ export function buildProgram(source: AssembledProgram): Program {
     insns,
     succ,
     nextOf,
+    externTarget,
     byAddress,
     labelAt,
     labelsAt,

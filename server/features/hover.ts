@@ -121,11 +121,12 @@ function hiddenEffect(ins: InstructionRecord): HiddenEffect | undefined {
 function gsLine(model: DocumentModel, ins: InstructionRecord): string | undefined {
   const before = model.gsAt(ins.address);
   if (!before) return undefined;
+  const from = before.entries.length ? ` (on paths from ${before.entries.slice(0, 4).map((e) => `\`${e}\``).join(', ')}${before.entries.length > 4 ? ', ...' : ''})` : '';
   if (ins.mnemonic.toLowerCase() === 'swapgs') {
     const after = model.gsAfter(ins.address);
-    return `**GS base** before: ${before.short} → after: ${after?.short ?? 'unknown'}  \n${after?.text ?? before.text}`;
+    return `**GS base** before: ${before.short} → after: ${after?.short ?? 'unknown'}${from}  \n${after?.text ?? before.text}`;
   }
-  return `**GS base** here: ${before.short}  \n${before.text}`;
+  return `**GS base** here: ${before.short}${from}  \n${before.text}`;
 }
 
 function list(xs: string[]): string {
