@@ -37,10 +37,15 @@ export type GsEventKind = GsEvent['kind'];
 export class Emitter<T> {
   private listeners: ((e: T) => void)[] = [];
 
+  /** `onChange` runs when a listener is added or removed (producers skip work nobody reads). */
+  constructor(private readonly onChange?: () => void) {}
+
   on(listener: (e: T) => void): () => void {
     this.listeners.push(listener);
+    this.onChange?.();
     return () => {
       this.listeners = this.listeners.filter((l) => l !== listener);
+      this.onChange?.();
     };
   }
 

@@ -80,7 +80,7 @@ export class Machine {
   readonly maxInstructions: number;
   readonly timer?: { vector: number; period: number };
   /** Every GS event of every core (swapgs, base writes, CPL changes). */
-  readonly gsEvents = new Emitter<GsEvent>();
+  readonly gsEvents = new Emitter<GsEvent>(() => this.updateGsSink());
   /** Console bytes written to port 0xE9. */
   readonly console = new Emitter<Uint8Array>();
   /** Instructions retired by all cores. */
@@ -138,7 +138,8 @@ export class Machine {
     attachSystem(c, {
       ports: { in: (core, port, size) => this.portIn(core, port, size), out: (core, port, size, v) => this.portOut(core, port, size, v) },
       observer: {
-        gsEvent: (e) => this.onGsEvent(e),
+        // Installed only while someone listens or a GS watch is set (see updateGsSink).
+        ...(this.gsSinkOn ? { gsEvent: this.gsSink } : {}),
         pushFrame: (core, f) => this.extra[sysOf(core).index]?.shadow.push(f),
         popFrame: (core, kinds, rsp) => {
           const s = this.extra[sysOf(core).index]?.shadow;
@@ -193,6 +194,21 @@ export class Machine {
     }
   }
 
+  private readonly gsSink = (e: GsEvent): void => this.onGsEvent(e);
+  private gsSinkOn = false;
+
+  /** GS events cost allocations on every swapgs/syscall: build them only when someone reads them. */
+  private updateGsSink(): void {
+    const on = this.gsEvents.active || this.watches.some((w) => w.kind !== 'memory');
+    if (on === this.gsSinkOn) return;
+    this.gsSinkOn = on;
+    for (const c of this.cores) {
+      const o = sysOf(c).observer;
+      if (on) o.gsEvent = this.gsSink;
+      else delete o.gsEvent;
+    }
+  }
+
   private onGsEvent(e: GsEvent): void {
     this.gsEvents.emit(e);
     for (const w of this.watches) {
@@ -233,6 +249,7 @@ export class Machine {
 
   setWatches(watches: Watch[]): void {
     this.watches = [...watches];
+    this.updateGsSink();
     this.memWatchValues = this.watches.filter((w): w is Extract<Watch, { kind: 'memory' }> => w.kind === 'memory').map((w) => ({
       w,
       bytes: this.memory.readBytes(w.address, w.size),
