@@ -131,3 +131,32 @@ describe('RDFSBASE/RDGSBASE/WRFSBASE/WRGSBASE (SDM Vol 2B)', () => {
     expect(gs.at(-1)).toMatchObject({ cause: 'wrgsbase', value: 0x7000n, cpl: 3 });
   });
 });
+
+describe('IA32_TSC_AUX and IA32_TIME_STAMP_COUNTER (SDM Vol 2B RDTSCP, RDPID; Vol 3B 18.17)', () => {
+  it('rdtscp and rdpid return the core index on every core', () => {
+    const sb = sandbox(`
+    rdtscp
+    mov rdi, rcx
+    rdpid rsi
+    lea rax, [scratch]
+    mov [rax + rdi * 8], rsi
+    cli
+    hlt`, { cpus: 3, noIdt: true, data: 'section .bss\nscratch: resq 3' });
+    expect(sb.result.kind).toBe('halted');
+    expect([sb.q('scratch'), sb.q('scratch', 8), sb.q('scratch', 16)]).toEqual([0n, 1n, 2n]);
+  });
+  it('a wrmsr to the TSC moves what rdtsc returns', () => {
+    const sb = sandbox(`
+    mov ecx, 0x10
+    xor eax, eax
+    mov edx, 1                     ; TSC := 1 << 32
+    wrmsr
+    rdtsc
+    shl rdx, 32
+    or rax, rdx
+    mov [scratch], rax
+    hlt`, { noIdt: true, data: 'section .bss\nscratch: resq 1' });
+    const t = sb.q('scratch');
+    expect(t >= 1n << 32n && t < (1n << 32n) + 10n).toBe(true);
+  });
+});
