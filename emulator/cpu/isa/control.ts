@@ -5,7 +5,7 @@ import { Mnemonic } from 'iced-x86';
 import type { Core } from '../core';
 import { Decoded, K } from '../decoded';
 import { registerMnemonicHandlers } from '../dispatch';
-import { GuestFault, Vec } from '../fault';
+import { GuestFault, ud, Vec } from '../fault';
 import { loadSrc64, S } from './access';
 import { cond, ZF } from './flags';
 
@@ -28,6 +28,8 @@ function jcc(c: Core, d: Decoded): void {
 
 /** Indirect target from operand 0 (r/m64). */
 function indirect(c: Core, d: Decoded): number {
+  // Far forms (m16:32 / m16:64) share the mnemonic; they are not near branches.
+  if (d.k0 === K.Mem && d.s0 !== 8) throw ud('far jmp/call through memory is not implemented by the emulator');
   const lo = loadSrc64(c, d, 0);
   return c.canonical(lo, S.hi2, 'branch target');
 }

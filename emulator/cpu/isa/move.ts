@@ -203,6 +203,7 @@ function xlat(c: Core, d: Decoded): void {
 
 registerMnemonicHandlers({
   [Mnemonic.Mov]: mov,
+  [Mnemonic.Movnti]: mov, // a non-temporal hint only
   [Mnemonic.Movzx]: movzx,
   [Mnemonic.Movsx]: movsx,
   [Mnemonic.Movsxd]: movsx,
