@@ -420,3 +420,32 @@ isr:
     expect(codes.has('gs-kernel-base-on-exit')).toBe(true);
   });
 });
+
+describe('extern placeholders', () => {
+  test('with org 0, a call to an extern (placeholder 0) does not walk into the code at address 0', () => {
+    const src = `bits 64
+org 0
+extern do_syscall
+section .text
+_start:
+    swapgs
+    mov rbx, [gs:0]
+    ret
+; swapgs-lab: syscall-entry
+entry:
+    swapgs
+    mov [gs:8], rsp
+    mov rsp, [gs:16]
+    call do_syscall
+    mov rsp, [gs:8]
+    swapgs
+    mov rax, rcx
+    shr rax, 47
+    jnz .bad
+    o64 sysret
+.bad:
+    ud2
+`;
+    expect(findings(lint(src))).toEqual([]);
+  });
+});
