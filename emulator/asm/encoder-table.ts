@@ -1,8 +1,9 @@
 // The encoder's view of iced-x86's opcode table: NASM mnemonic -> candidate iced `Code`s with
-// their operand kinds as plain JS objects, plus the register table. Built once, lazily; the only
-// NASM-specific knowledge here is the small data lists of names and aliases below.
+// their operand kinds as plain JS objects, plus the register table. Built lazily and cached; the
+// NASM-specific names and exclusions it applies are data in encoder-nasm.ts.
 
-import { Code, CodeExt, CpuidFeature, EncodingKind, Instruction, MandatoryPrefix, MemorySize, MemorySizeExt, Mnemonic, OpCodeOperandKind as K, OpCodeTableKind, Register } from 'iced-x86';
+import { Code, CodeExt, EncodingKind, Instruction, MandatoryPrefix, MemorySize, MemorySizeExt, Mnemonic, OpCodeOperandKind as K, OpCodeTableKind, Register } from 'iced-x86';
+import { ALIASES, EVEX_FIRST, EVEX_UNSUPPORTED, NASM_LACKS, NASM_NOT_64, NOT_IN_NASM, RENAMES } from './encoder-nasm';
 
 /** One iced `Code` as the encoder matches it. */
 export interface Candidate {
@@ -43,71 +44,9 @@ export interface RegInfo {
   high: boolean;
 }
 
-// ------------------------------------------------------------------ NASM naming data
+// ------------------------------------------------------------------ building
 
-/**
- * NASM mnemonic -> iced mnemonics (lowercase) whose codes it may encode. Where NASM has one
- * mnemonic for several iced ones (the size is chosen by operands or o16/o32/o64), or calls it
- * differently.
- */
-const ALIASES: Record<string, string[]> = {
-  // Condition-code synonyms (SDM vol. 2, Jcc/CMOVcc/SETcc tables).
-  ...ccAliases(),
-  sal: ['shl'], // iced's Sal_* codes are the /6 alias; NASM encodes sal as shl (/4).
-  xlat: ['xlatb'],
-  iret: ['iretw', 'iretd', 'iretq'],
-  pushf: ['pushfw', 'pushfq'],
-  popf: ['popfw', 'popfq'],
-  retn: ['ret'],
-  retq: ['ret'],
-  retnq: ['ret'],
-  icebp: ['int1'],
-  int01: ['int1'],
-  movsx: ['movsx', 'movsxd'],
-  fsetpm: ['fnsetpm'], // NASM's FSETPM is DB E4 (no FWAIT)
-  sysret: ['sysret', 'sysretq'],
-  sysexit: ['sysexit', 'sysexitq'],
-  // The iced names that NASM spells differently are renamed in RENAMES below.
-};
-
-/** iced mnemonic (lowercase) -> NASM's name for it. */
-const RENAMES: Record<string, string> = {
-  iret: 'iretw',
-  pushf: 'pushfw',
-  popf: 'popfw',
-};
-
-/**
- * Mnemonics with both VEX and EVEX forms for which NASM 2.16 emits EVEX unless `{vex}` is given
- * (AVX512-VNNI/IFMA/BF16 came first); only their EVEX codes are candidates.
- */
-const EVEX_FIRST = new Set(['vpdpbusd', 'vpdpbusds', 'vpdpwssd', 'vpdpwssds', 'vpmadd52luq', 'vpmadd52huq']);
-
-/** VEX-only mnemonics NASM 2.16 only encodes with an explicit `{vex}` prefix. */
-export const NEEDS_VEX_PREFIX = new Set([
-  'vpdpbuud', 'vpdpbuuds', 'vpdpbsud', 'vpdpbsuds', 'vpdpbssd', 'vpdpbssds', 'vcvtneoph2ps', 'vcvtneobf162ps',
-  'vcvtneeph2ps', 'vcvtneebf162ps', 'vbcstnesh2ps',
-  // NASM 2.16.01 encodes this one with a stray EVEX.vvvv; not reproduced, rejected instead.
-  'vcvtneps2bf16',
-]);
-
-/**
- * Codes iced allows in 64-bit mode that NASM refuses there ("instruction not supported in
- * 64-bit mode"): 16-bit near indirect branches.
- */
-const NASM_NOT_64 = new Set<Code>([Code.Call_rm16, Code.Jmp_rm16]);
-
-/** Indirect far branches: only with `far` (`call far [rax]`), where NASM's size keyword is the offset's size. */
-export const FAR_BRANCH: ReadonlyMap<Code, number> = new Map([
-  [Code.Call_m1616, 2], [Code.Call_m1632, 4], [Code.Call_m1664, 8], [Code.Jmp_m1616, 2], [Code.Jmp_m1632, 4], [Code.Jmp_m1664, 8],
-]);
-
-/**
- * EVEX extensions left out: NASM 2.16.01 mis-encodes or lacks much of AVX512-FP16 (wrong opcodes
- * and disp8 scaling), BF16 and the Xeon Phi 4FMAPS/4VNNIW forms (found by the differential corpus).
- */
-const EVEX_UNSUPPORTED = new Set<CpuidFeature>([CpuidFeature.AVX512_FP16, CpuidFeature.AVX512_BF16, CpuidFeature.AVX512_4FMAPS, CpuidFeature.AVX512_4VNNIW]);
-
+/** The code belongs to an AVX-512 extension left out (EVEX_UNSUPPORTED). */
 function evexUnsupported(code: Code): boolean {
   const ins = Instruction.create(code);
   try {
@@ -115,45 +54,6 @@ function evexUnsupported(code: Code): boolean {
   } finally {
     ins.free();
   }
-}
-
-/** Forms NASM has no template for (`movzx r16, r/m16`, `movsxd r32, r/m32`): not candidates. */
-const NASM_LACKS = new Set<Code>([
-  Code.Movzx_r16_rm16, Code.Movsx_r16_rm16, Code.Movsxd_r16_rm16, Code.Movsxd_r32_rm32,
-  // System-segment instructions take r16/m16 only in NASM (their r32/r64 encodings are reached via r16).
-  Code.Lldt_r32m16, Code.Lldt_r64m16, Code.Ltr_r32m16, Code.Ltr_r64m16, Code.Verr_r32m16, Code.Verr_r64m16,
-  Code.Verw_r32m16, Code.Verw_r64m16, Code.Lmsw_r32m16, Code.Lmsw_r64m16,
-  Code.Tpause_r64, Code.Umwait_r64, Code.Bswap_r16, Code.Pinsrw_mm_r64m16_imm8, Code.VEX_Vpinsrw_xmm_xmm_r64m16_imm8,
-  Code.EVEX_Vpinsrw_xmm_xmm_r64m16_imm8, Code.EVEX_Vpinsrb_xmm_xmm_r64m8_imm8,
-  Code.Pextrw_r64_mm_imm8, Code.Pmovmskb_r64_mm, Code.Pmovmskb_r64_xmm, Code.Pinsrb_xmm_r64m8_imm8, Code.VEX_Vpinsrb_xmm_xmm_r64m8_imm8,
-]);
-
-/** iced mnemonics NASM 2.16.01 does not know (checked by assembling each name alone). */
-const NOT_IN_NASM = new Set(
-  ('aesdec128kl aesdec256kl aesdecwide128kl aesdecwide256kl aesenc128kl aesenc256kl aesencwide128kl ' +
-    'aesencwide256kl aor ccs_encrypt ccs_hash clevict0 clevict1 delay encodekey128 encodekey256 erets eretu ' +
-    'fnsetpm fstpnce getsecq invlpgb jknzd jkzd kandnr kconcath kconcatl kextract kmerge2l1h kmerge2l1l lkgs ' +
-    'loadiwkey mcommit pbndkb pcmpestri64 pcmpestrm64 psmash rdpru rdudbg reservednop rmpquery rmpupdate ' +
-    'seamcall seamops seamret spflt sysexitq sysretq tcmmimfp16ps tcmmrlfp16ps tdcall tdpfp16ps tlbsync tzcnti ' +
-    'undoc vbcstnebf162ps vpcmpestri64 vpcmpestrm64 vpdpwsud vpdpwsuds vpdpwusd vpdpwusds vpdpwuud vpdpwuuds ' +
-    'vpermil2pd vpermil2ps vprefetch0 vprefetch1 vprefetch2 vprefetche0 vprefetche1 vprefetche2 vprefetchenta ' +
-    'vprefetchnta vsha512msg1 vsha512msg2 vsha512rnds2 vsm3msg1 vsm3msg2 vsm3rnds2 vsm4key4 vsm4rnds4 wrudbg ' +
-    'xsha512 xsha512_alt xstore_alt pmulhrw vmgexit').split(' '),
-);
-
-function ccAliases(): Record<string, string[]> {
-  // Synonym -> iced's canonical condition name.
-  const cc: Record<string, string> = {
-    z: 'e', nz: 'ne', c: 'b', nae: 'b', nc: 'ae', nb: 'ae', na: 'be', nbe: 'a', pe: 'p', po: 'np',
-    nge: 'l', nl: 'ge', ng: 'le', nle: 'g',
-  };
-  const out: Record<string, string[]> = {};
-  for (const [syn, canon] of Object.entries(cc)) {
-    out['j' + syn] = ['j' + canon];
-    out['cmov' + syn] = ['cmov' + canon];
-    out['set' + syn] = ['set' + canon];
-  }
-  return out;
 }
 
 // ------------------------------------------------------------------ operand kind groups

@@ -5,108 +5,11 @@
 
 import { Code, Encoder, EncodingKind, Instruction, MandatoryPrefix, OpCodeOperandKind as K, OpKind, Register } from 'iced-x86';
 import type { EncodeRequest, EncodeResult, EncOperand } from './encoder-types';
-import { candidatesFor, FAR_BRANCH, sizeSibling, NEEDS_VEX_PREFIX, registerInfo, RM_KINDS, type Candidate, type RegInfo } from './encoder-table';
+import { candidatesFor, sizeSibling, registerInfo, RM_KINDS, type Candidate, type RegInfo } from './encoder-table';
+import { OPSIZE_KEYWORD, SIZE_BYTES, DWORD_OK_64, DEFAULT_MEM_SIZE, NO_REXW, FORCE_REXW, DROP_F3, MEM_NO_SIZE, MEM_NO_SIZE_MNEMONICS, IMM_NO_SIZE, IMPLICIT_REG_FORMS, X87_BARE_POP, SEG_PREFIX, NEEDS_VEX_PREFIX, FAR_BRANCH } from './encoder-nasm';
 import type { SizeKeyword } from './types';
 
 export type { EncodeRequest, EncodeResult, EncOperand } from './encoder-types';
-
-const SIZE_BYTES: Record<SizeKeyword, number> = { byte: 1, word: 2, dword: 4, qword: 8, tword: 10, oword: 16, yword: 32, zword: 64 };
-const OPSIZE_KEYWORD: Record<number, SizeKeyword> = { 16: 'word', 32: 'dword', 64: 'qword' };
-
-/** 64-bit forms whose sign-extended imm32 NASM also accepts written as `dword` (`push dword 1`, `mov rax, dword 1`). */
-const DWORD_OK_64 = new Set<Code>([Code.Pushq_imm32, Code.Pushq_imm8, Code.Mov_rm64_imm32, Code.Imul_r64_rm64_imm32]);
-
-/** An unsized memory operand NASM accepts although several sizes exist: the size it picks. */
-const DEFAULT_MEM_SIZE: Record<string, number> = {
-  call: 8, jmp: 8, cvtsi2sd: 4, cvtsi2ss: 4, vcvtsi2sd: 4, vcvtsi2ss: 4,
-  vcvttpd2dq: 16, vcvtpd2ps: 16, vcvtpd2dq: 16,
-  fldenv: 28, fnstenv: 28, fstenv: 28, frstor: 108, fnsave: 108, fsave: 108,
-};
-
-/**
- * r64 forms NASM encodes without REX.W (the operation only moves 16 bits; SDM vol. 2B MOV Sreg,
- * SLDT, STR, SMSW): encoded as the r32 form with the 32-bit register.
- */
-const NO_REXW: Partial<Record<Code, Code>> = {
-  [Code.Mov_r64m16_Sreg]: Code.Mov_r32m16_Sreg,
-  [Code.Mov_Sreg_r64m16]: Code.Mov_Sreg_r32m16,
-  [Code.Sldt_r64m16]: Code.Sldt_r32m16,
-  // `rdpid eax` (iced: not a 64-bit form) is the same bytes as `rdpid rax`; register number only.
-  [Code.Rdpid_r32]: Code.Rdpid_r64,
-  // 16-bit register operands NASM encodes without 66 (the register is zero-extended or only its low 16 bits used).
-  [Code.Mov_Sreg_rm16]: Code.Mov_Sreg_r32m16,
-  [Code.Lldt_rm16]: Code.Lldt_r32m16,
-  [Code.Ltr_rm16]: Code.Ltr_r32m16,
-  [Code.Verr_rm16]: Code.Verr_r32m16,
-  [Code.Verw_rm16]: Code.Verw_r32m16,
-  [Code.Lmsw_rm16]: Code.Lmsw_r32m16,
-  // A 64-bit destination of an extract/mask move: NASM uses the W0 (r32) form.
-  [Code.Pextrb_r64m8_xmm_imm8]: Code.Pextrb_r32m8_xmm_imm8,
-  [Code.VEX_Vpextrb_r64m8_xmm_imm8]: Code.VEX_Vpextrb_r32m8_xmm_imm8,
-  [Code.VEX_Vpextrw_r64m16_xmm_imm8]: Code.VEX_Vpextrw_r32_xmm_imm8,
-  [Code.VEX_Vpextrw_r64_xmm_imm8]: Code.VEX_Vpextrw_r32_xmm_imm8,
-  [Code.VEX_Vmovmskps_r64_xmm]: Code.VEX_Vmovmskps_r32_xmm,
-  [Code.VEX_Vmovmskpd_r64_xmm]: Code.VEX_Vmovmskpd_r32_xmm,
-  [Code.VEX_Vmovmskps_r64_ymm]: Code.VEX_Vmovmskps_r32_ymm,
-  [Code.VEX_Vmovmskpd_r64_ymm]: Code.VEX_Vmovmskpd_r32_ymm,
-  [Code.VEX_Vpmovmskb_r64_xmm]: Code.VEX_Vpmovmskb_r32_xmm,
-  [Code.VEX_Vpmovmskb_r64_ymm]: Code.VEX_Vpmovmskb_r32_ymm,
-  // NASM 2.16 emits `vextractps r64, xmm, imm8` as the EVEX W0 form.
-  [Code.VEX_Vextractps_r64m32_xmm_imm8]: Code.EVEX_Vextractps_rm32_xmm_imm8,
-  // The EVEX forms for xmm16+ follow the same pattern (and PEXTRW uses the 0F3A 15 encoding there).
-  [Code.EVEX_Vextractps_r64m32_xmm_imm8]: Code.EVEX_Vextractps_rm32_xmm_imm8,
-  [Code.EVEX_Vpextrb_r64m8_xmm_imm8]: Code.EVEX_Vpextrb_r32m8_xmm_imm8,
-  [Code.EVEX_Vpextrw_r32_xmm_imm8]: Code.EVEX_Vpextrw_r32m16_xmm_imm8,
-  [Code.EVEX_Vpextrw_r64_xmm_imm8]: Code.EVEX_Vpextrw_r32m16_xmm_imm8,
-};
-
-/** Forms NASM 2.16 encodes with REX.W although the operand size is not 64 (INVPCID, ENQCMD r64). */
-const FORCE_REXW = new Set<Code>([Code.Invpcid_r64_m128, Code.Enqcmd_r64_m512, Code.Enqcmds_r64_m512]);
-
-/** Forms NASM 2.16 encodes without their mandatory F3 (its PTWRITE template lacks it). */
-const DROP_F3 = new Set<Code>([Code.Ptwrite_rm32, Code.Ptwrite_rm64]);
-
-/**
- * Forms whose NASM template has an unsized memory operand or immediate: any size keyword there
- * is "mismatch in operand sizes" (found by the differential corpus against nasm 2.16.01).
- */
-const MEM_NO_SIZE = codeSet(
-  'Sgdt_m1664 Sidt_m1664 Lgdt_m1664 Lidt_m1664 Prefetch_m8 Prefetchw_m8 Cldemote_m8 Punpcklbw_mm_mmm32 Punpcklwd_mm_mmm32 ' +
-  'Punpckldq_mm_mmm32 Pshufw_mm_mmm64_imm8 Pshufd_xmm_xmmm128_imm8 Pshufhw_xmm_xmmm128_imm8 Pshuflw_xmm_xmmm128_imm8 Clwb_m8 ' +
-  'Clflush_m8 Clflushopt_m8 Lss_r16_m1616 Lss_r32_m1632 Lss_r64_m1664 Lfs_r16_m1616 Lfs_r32_m1632 Lfs_r64_m1664 Lgs_r16_m1616 ' +
-  'Lgs_r32_m1632 Lgs_r64_m1664 Vmptrld_m64 Vmclear_m64 Vmxon_m64 Vmptrst_m64 Pmuludq_mm_mmm64 Psubq_mm_mmm64 Palignr_xmm_xmmm128_imm8 ' +
-  'Cmpsd_xmm_xmmm64_imm8 VEX_Vcmpss_xmm_xmm_xmmm32_imm8',
-);
-const MEM_NO_SIZE_MNEMONICS = new Set(['prefetch', 'prefetchw', 'bndmov', 'bndcl', 'bndcu', 'bndcn', 'bndmk']);
-const IMM_NO_SIZE = codeSet(
-  'Enterq_imm16_imm8 Enterw_imm16_imm8 Pshufw_mm_mmm64_imm8 Pshufd_xmm_xmmm128_imm8 Pshufhw_xmm_xmmm128_imm8 Pshuflw_xmm_xmmm128_imm8 Psrlw_mm_imm8 ' +
-  'Psraw_mm_imm8 Psllw_mm_imm8 Psrld_mm_imm8 Psrad_mm_imm8 Pslld_mm_imm8 Psrlq_mm_imm8 Psllq_mm_imm8 Extrq_xmm_imm8_imm8 ' +
-  'Insertq_xmm_xmm_imm8_imm8 Shld_rm16_r16_imm8 Shld_rm32_r32_imm8 Shld_rm64_r64_imm8 Shrd_rm16_r16_imm8 Shrd_rm32_r32_imm8 ' +
-  'Shrd_rm64_r64_imm8 Pinsrw_mm_r32m16_imm8 Pinsrw_xmm_r32m16_imm8 Pinsrw_xmm_r64m16_imm8 Pextrw_r32_mm_imm8 Pextrw_r64_mm_imm8 ' +
-  'Palignr_mm_mmm64_imm8 Palignr_xmm_xmmm128_imm8 Pextrw_r32_xmm_imm8 Pextrw_r64_xmm_imm8',
-);
-
-function codeSet(names: string): Set<Code> {
-  const C = Code as unknown as Record<string, number>;
-  return new Set(names.split(' ').map((n) => C[n]).filter((c): c is number => c !== undefined) as Code[]);
-}
-
-/**
- * Instructions whose implicit registers NASM also accepts written out (`monitor rax, ecx, edx`):
- * the registers select the address size; the encoding has no operands.
- */
-const IMPLICIT_REG_FORMS: Record<string, { regs: string[]; addr: number }[]> = {
-  monitor: [{ regs: ['rax', 'ecx', 'edx'], addr: 64 }],
-  monitorx: [{ regs: ['rax', 'ecx', 'edx'], addr: 64 }],
-  mwait: [{ regs: ['eax', 'ecx'], addr: 0 }],
-  invlpga: [{ regs: ['rax', 'ecx'], addr: 64 }, { regs: ['eax', 'ecx'], addr: 32 }],
-  clzero: [{ regs: ['rax'], addr: 64 }, { regs: ['eax'], addr: 32 }],
-};
-
-/** A bare x87 arithmetic mnemonic is NASM's popping form on st1 (`fadd` = `faddp st1, st0`). */
-const X87_BARE_POP: Record<string, string> = { fadd: 'faddp', fmul: 'fmulp', fsub: 'fsubp', fsubr: 'fsubrp', fdiv: 'fdivp', fdivr: 'fdivrp' };
-
-const SEG_PREFIX: Record<string, number> = { es: 0x26, cs: 0x2e, ss: 0x36, ds: 0x3e, fs: 0x64, gs: 0x65 };
 
 /** A resolved operand: the request's operand with its register looked up. */
 interface Op {
