@@ -84,6 +84,8 @@ interface SecState {
   vfollows?: string;
   exec?: boolean;
   range?: SourceRange;
+  /** Cached start address from the previous pass's layout. */
+  base?: bigint;
 }
 
 interface Emit {
@@ -243,23 +245,34 @@ class Assembly {
   }
 
   /** `$`: the start of the current source line, also for every repetition of `times` (as nasm 2.16). */
-  private lineHere: Val = { v: 0n, r: 0, k: true };
+  // Kept as plain fields (not a Val per line) because every line sets them on every pass.
+  private lineSec: SecState | undefined;
+  private lineOff = 0;
+  private lineAbs = 0n;
 
   private here(): Val {
-    return this.lineHere;
+    if (this.lineSec === undefined) return { v: this.lineAbs, r: 0, k: true };
+    return { v: this.secBase(this.lineSec) + BigInt(this.lineOff), r: 1, k: true };
+  }
+
+  /** Start address of `sec` in the previous pass's layout (labels use it during this pass). */
+  private secBase(sec: SecState): bigint {
+    if (sec.base === undefined) {
+      const p = this.layout.placed.get(sec.name);
+      sec.base = BigInt(p ? p.vstart : this.org);
+    }
+    return sec.base;
   }
 
   /** Address of the next byte to be emitted. */
-  private curAddr(): Val {
-    if (this.absolute !== undefined) return { v: this.absolute, r: 0, k: true };
-    const p = this.layout.placed.get(this.cur.name);
-    return { v: BigInt(p ? p.vstart : this.org) + BigInt(this.cur.size), r: 1, k: true };
+  private curAddrValue(): bigint {
+    if (this.absolute !== undefined) return this.absolute;
+    return this.secBase(this.cur) + BigInt(this.cur.size);
   }
 
   private sectionStart(): Val {
     if (this.absolute !== undefined) return { v: this.absolute, r: 0, k: true };
-    const p = this.layout.placed.get(this.cur.name);
-    return { v: BigInt(p ? p.vstart : this.org), r: 1, k: true };
+    return { v: this.secBase(this.cur), r: 1, k: true };
   }
 
   /** Scalar evaluation with NASM relocatability tracking. */
@@ -400,7 +413,7 @@ class Assembly {
       }
     } else if (this.absolute === undefined) {
       sec = this.cur.name;
-      off = e.kind === 'sectionStart' ? 0n : this.lineHere.v - this.sectionStart().v;
+      off = e.kind === 'sectionStart' ? 0n : BigInt(this.lineSec === this.cur ? this.lineOff : 0);
     }
     return { regs: [], simple: off, segs: [{ key: sec ?? `?${v.r}`, c: BigInt(v.r) }], v: v.v, r: v.r, k: v.k };
   }
@@ -526,7 +539,7 @@ class Assembly {
     const sig: (bigint | number | string | boolean | undefined)[] = [this.defaultRel];
     let addrDep = false;
     let noShare = false;
-    const address = this.curAddr().v;
+    const address = this.curAddrValue();
     const branch = isBranch(s.mnemonic);
     for (const o of s.operands) {
       if (o.kind === 'reg') {
@@ -941,7 +954,13 @@ class Assembly {
     for (let i = 0; i < lines.length; i++) {
       const { parsed } = lines[i]!;
       this.curLine = i;
-      this.lineHere = this.curAddr();
+      if (this.absolute !== undefined) {
+        this.lineSec = undefined;
+        this.lineAbs = this.absolute;
+      } else {
+        this.lineSec = this.cur;
+        this.lineOff = this.cur.size;
+      }
       const stmt = parsed.stmt;
       if (parsed.label) {
         const lab = parsed.label;
