@@ -44,7 +44,7 @@ export interface RegInfo {
   high: boolean;
 }
 
-// ------------------------------------------------------------------ building
+// ------------------------------------------------------------------ AVX-512 exclusions
 
 /** The code belongs to an AVX-512 extension left out (EVEX_UNSUPPORTED). */
 function evexUnsupported(code: Code): boolean {
