@@ -134,3 +134,51 @@ describe('compiled blocks vs interpreter', () => {
     expect(core.getGpr(0)).toBe(ref.getGpr(0));
   });
 });
+
+describe('self-modifying code in compiled blocks', () => {
+  function runBoth(src: string): [bigint, bigint] {
+    const bytes = nasm(src + '\nud2');
+    const out: bigint[] = [];
+    for (const jit of [false, true]) {
+      const memory = new Memory();
+      memory.map(0x100000, 0x1000, Attr.Present | Attr.Writable | Attr.Executable);
+      memory.writeBytes(0x100000, bytes);
+      const core = new Core(memory);
+      core.rip = 0x100000;
+      core.jit = jit;
+      core.jitThreshold = 1;
+      core.deliverHook = (c) => c.stop('end');
+      core.run(10_000);
+      out.push(core.getGpr(3));
+    }
+    return [out[0], out[1]];
+  }
+
+  it('a byte store patching the next instruction of the same block takes effect at once', () => {
+    const [interp, jit] = runBoth(`
+      mov ecx, 3
+      xor ebx, ebx
+    l: mov byte [rel patch + 1], cl
+    patch: mov eax, 0
+      add ebx, eax
+      dec ecx
+      jnz l`);
+    expect(interp).toBe(6n);
+    expect(jit).toBe(6n);
+  });
+
+  it('an inline dword store into the running loop body is seen on the next iteration', () => {
+    const [interp, jit] = runBoth(`
+      mov ecx, 4
+      xor ebx, ebx
+    l: add ebx, 1
+    patch: add ebx, strict dword 0
+      lea edx, [rcx * 8]
+      mov dword [rel patch + 2], edx
+      dec ecx
+      jnz l`);
+    // patch's imm32 becomes 32, 24, 16, 8 after each iteration: 1*4 + (0 + 32 + 24 + 16) = 76.
+    expect(interp).toBe(76n);
+    expect(jit).toBe(76n);
+  });
+});
