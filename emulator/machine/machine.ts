@@ -444,7 +444,8 @@ export class Machine {
   // ---------------------------------------------------------------- state access (debugger)
 
   /** Reads a register by name: GPRs, rip, rflags, cpl, segment selectors, `fs.base`, `gs.base`,
-   * `kernel_gs_base`, cr0/cr2/cr3/cr4/cr8, or any MSR name (`IA32_LSTAR`, `star`...). */
+   * `kernel_gs_base`, cr0/cr2/cr3/cr4/cr8, xmm0-15, `gdtr.base/limit`, `idtr.base/limit`, `tr`,
+   * `tr.base`, `ldtr`, or any MSR name (`IA32_LSTAR`, `star`...). */
   readRegister(core: number, name: string): bigint | undefined {
     const c = this.cores[core];
     if (!c) return undefined;
@@ -461,6 +462,20 @@ export class Machine {
     if (n === 'kernel_gs_base' || n === 'kernelgsbase') return readMsr(c, MSR.KERNEL_GS_BASE);
     const cr = /^cr(\d+)$/.exec(n);
     if (cr) return readCr(c, Number(cr[1]));
+    const xmm = /^xmm(\d+)$/.exec(n);
+    if (xmm && Number(xmm[1]) < 16) {
+      let v = 0n;
+      for (let lane = 3; lane >= 0; lane--) v = (v << 32n) | BigInt(c.xmm[4 * Number(xmm[1]) + lane]! >>> 0);
+      return v;
+    }
+    const table = /^(gdtr|idtr)\.(base|limit)$/.exec(n);
+    if (table) {
+      const t = c[table[1] as 'gdtr' | 'idtr'];
+      return table[2] === 'base' ? BigInt.asUintN(64, BigInt(t.base)) : BigInt(t.limit);
+    }
+    if (n === 'tr') return BigInt(c.tr.selector);
+    if (n === 'ldtr') return BigInt(c.ldtr.selector);
+    if (n === 'tr.base') return BigInt.asUintN(64, BigInt(c.tr.base));
     const m = msrByName(n);
     if (m) return readMsr(c, m.index);
     return undefined;

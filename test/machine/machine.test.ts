@@ -163,6 +163,9 @@ cell: dq 0
     expect(m.readRegister(0, 'lstar')).toBe(0xffff_8000_0000_1000n);
     expect(m.writeRegister(0, 'cr4', 1n << 15n)).toMatch(/reserved/);
     expect(m.writeRegister(0, 'frobnicator', 1n)).toMatch(/unknown register/);
+    expect(m.readRegister(0, 'gdtr.base')).toBe(BigInt(m.plan.gdt.base));
+    expect(m.readRegister(0, 'idtr.limit')).toBe(0n); // no IDT at reset
+    expect(m.readRegister(0, 'xmm3')).toBe(0n);
     m.run();
     expect(m.readRegister(0, 'rax')).toBe(0x99n);
   });
