@@ -1,12 +1,14 @@
 // Policy as data: MSR numbers the analysis cares about, privileged mnemonics, entry-name
 // patterns. The walker and the rules look things up here instead of hard-coding branches.
 
-/** SDM Vol 4 Table 2-2. */
-export const MSR_LSTAR = 0xc000_0082;
-export const MSR_CSTAR = 0xc000_0083;
-export const MSR_FMASK = 0xc000_0084;
-export const MSR_GS_BASE = 0xc000_0101;
-export const MSR_KERNEL_GS_BASE = 0xc000_0102;
+import { MSR } from '../../emulator/machine/msr';
+
+/** MSR numbers from the machine's MSR table (SDM Vol 4 Table 2-2): one source of truth. */
+export const MSR_LSTAR: number = MSR.LSTAR;
+export const MSR_CSTAR: number = MSR.CSTAR;
+export const MSR_FMASK: number = MSR.FMASK;
+export const MSR_GS_BASE: number = MSR.GS_BASE;
+export const MSR_KERNEL_GS_BASE: number = MSR.KERNEL_GS_BASE;
 
 /** RFLAGS.IF (SDM Vol 1 3.4.3.3). */
 export const RFLAGS_IF = 1n << 9n;
