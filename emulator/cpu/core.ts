@@ -125,6 +125,8 @@ export class Core {
   jit = true;
   /** Block-start visits before a block is compiled. */
   jitThreshold = 2;
+  /** Blocks the compiler failed on (they run in the interpreter); empty unless there is a bug. */
+  readonly jitErrors: string[] = [];
   private readonly pending = new Uint8Array(256);
   private pendingCount = 0;
   private exitRequested = false;
@@ -451,7 +453,11 @@ export class Core {
       }
       const d = this.fetch(rip);
       if (b === undefined && ++d.hits >= threshold) {
-        const nb = compileBlock(this, p, rip);
+        let nb: Block | null = null;
+        try { nb = compileBlock(this, p, rip); } catch (e) {
+          // A generator bug must not take the guest down: keep interpreting this block.
+          this.jitErrors.push(`block at 0x${BigInt.asUintN(64, BigInt(rip)).toString(16)}: ${String(e)}`);
+        }
         code = p.code;
         if (code !== null) code[slot] = nb;
         if (nb !== null) continue;

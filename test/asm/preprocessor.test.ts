@@ -261,6 +261,12 @@ describe('conditionals', () => {
     expect(r.text).toEqual(['db 1', 'db 3', 'db 4', 'db 5', 'db 7']);
   });
 
+  it('keeps an %if opened by a macro open after it, but %exitmacro closes it (as nasm)', () => {
+    const r = pp(lines('%macro m 0', '%if 1', 'db 1', '%exitmacro', '%endif', '%endmacro', 'm', 'db 2', '%macro k 0', '%if 0', '%endmacro', 'k', 'db 3', '%endif', 'db 4'));
+    expect(r.text).toEqual(['db 1', 'db 2', 'db 4']);
+    expect(r.diagnostics).toEqual([]);
+  });
+
   it('does not evaluate skipped branches (no errors from them)', () => {
     const r = pp(lines('%if 1', 'db 1', '%elif undefined_symbol', '%else', '%error never', '%endif'));
     expect(r.text).toEqual(['db 1']);

@@ -92,6 +92,7 @@ function run(bytes: Uint8Array, regs: bigint[], flags: number, jit: boolean) {
     flags: core.rflags & 0x8d5,
     mem: memory.readBytes(0x200000, 256),
     icount: core.icount,
+    jitErrors: core.jitErrors,
   };
 }
 
@@ -107,6 +108,7 @@ describe('compiled blocks vs interpreter', () => {
       expect(b.flags).toBe(a.flags);
       expect(b.mem).toEqual(a.mem);
       expect(b.icount).toBe(a.icount);
+      expect(b.jitErrors).toEqual([]);
     }), { seed: 20261125, numRuns: 250 });
   });
 

@@ -4,7 +4,7 @@
 ; run-args: --trace gs
 ; expect-exit: 3
 ; expect-stdout: ok\n
-; expect-stderr: gs\.base 0x101000 -> 0x0 \(segment-load\)[^]*unhandled #PF\(0\) at test/programs/bug-gs-reload\.asm:28: unmapped read from 0x0
+; expect-stderr: \[cpu0\] test/programs/bug-gs-reload\.asm:27: gs\.base 0x101000 -> 0x0 \(segment-load\)  gs\.base=0x0 KernelGSBase=0x0\n[^]*unhandled #PF\(0\) at test/programs/bug-gs-reload\.asm:28: unmapped read from 0x0
 bits 64
 default rel
 section .text

@@ -74,3 +74,12 @@ describe('string instructions vs silicon', () => {
     },
   });
 });
+
+describe('addressing forms vs silicon', () => {
+  // rcx/rdx are small non-negative indices so every address stays inside the buffer.
+  family([
+    'add eax, [r15+rcx*4+8]', 'mov rbx, [r15+rdx*8]', 'sub [r15+rcx*2+1], ax', 'xor byte [r15+rdx+100], 0x5a',
+    'imul esi, [r15+rcx*8+16], -77', 'mov [r15+rdx*4+4], ebx', 'cmp qword [r15+rcx*8], 0x12345', 'lea rax, [r15+rcx*4+8]\nsub rax, r15',
+    'mov eax, [r15+rcx]\nmov ebx, [r15+rdx*2+1]\nadd eax, ebx',
+  ], 40, { fix: (s) => { s.r[1] = s.r[1] % 24n; s.r[2] = s.r[2] % 24n; } });
+});
