@@ -308,7 +308,6 @@ export class LineParser {
     const head = toks[pos]!;
     const w = lower(head);
     const range = join(head.range, toks[toks.length - 1]!.range);
-    const rest = toks.length - pos - 1;
     switch (w) {
       case 'bits': {
         const e = this.expr(toks, pos + 1, false, true);
@@ -428,7 +427,6 @@ export class LineParser {
       case 'equ':
         return this.statement(toks, pos);
       default:
-        void rest;
         throw new LineError(`unknown directive \`${head.text}\``, head.range);
     }
   }
