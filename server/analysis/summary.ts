@@ -16,8 +16,13 @@ export function summarize(p: Program, address: number, facts: readonly Fact[], e
   const text =
     `GS: ${gsBases
       .map((g) => {
-        const from = facts.filter((f) => f.gs === g && f.gsSite >= 0).map((f) => p.lineOf(f.gsSite));
-        return from.length ? `${g} (swapgs line ${sortU(from.map(String)).join(', ')})` : g;
+        const same = facts.filter((f) => f.gs === g);
+        const lines = sortU(same.filter((f) => f.gsSite >= 0).map((f) => String(p.lineOf(f.gsSite))));
+        const from: string[] = [];
+        if (lines.length) from.push(`swapgs line ${lines.join(', ')}`);
+        if (same.some((f) => f.gsSite === -2)) from.push('several swapgs');
+        if (same.some((f) => f.gsSite === -1) && from.length) from.push('or unchanged since entry');
+        return from.length ? `${g} (${from.join('; ')})` : g;
       })
       .join(' | ')}` + (sortU(facts.map((f) => f.stack)).length ? ` · stack: ${sortU(facts.map((f) => f.stack)).join(' | ')}` : '');
   return {
