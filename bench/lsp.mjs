@@ -107,7 +107,7 @@ async function stageTimes(file, dir, runs = 5) {
       out.assemble.push(performance.now() - t); t = performance.now();
       analyze(p, {});
       out.analyze.push(performance.now() - t); t = performance.now();
-      const m = buildModel({ file, text, version: i, settings: DEFAULT_SETTINGS, openBuffers: () => undefined });
+      const m = buildModel({ file, text, version: i, settings: DEFAULT_SETTINGS, createHost: () => new RecordingFileHost() });
       out.model.push(performance.now() - t); t = performance.now();
       void m.index;
       out.index.push(performance.now() - t);

@@ -1,13 +1,12 @@
 // The document model: given a document's text, version and settings, everything the editor
 // features need (program, findings for this file, entries, GS state, lexical index), computed
-// once per (version, settings) and cached. No LSP types, no connection: handlers translate.
+// once per (version, settings) and cached. No LSP types, no connection, no I/O of its own (file
+// access comes in through the injected host): handlers translate.
 
 import path from 'node:path';
-import type { AssembledProgram, Diagnostic, InstructionRecord, SourceRange } from '../emulator/asm/types';
+import type { AssembledProgram, Diagnostic, FileHost, InstructionRecord, SourceRange } from '../emulator/asm/types';
 import { runEngine, type EntryView, type GsView, type RuleView, ruleCatalog } from './engine';
-import { RecordingFileHost, type OpenBuffers } from './file-host';
-import type { LintSettings } from './settings';
-import { settingsKey } from './settings';
+import { settingsKey, type LintSettings } from './settings';
 import { buildSourceIndex, scanPreprocessorNames, type SourceIndex } from './source-index';
 
 export interface DocumentModel {
@@ -38,7 +37,16 @@ export interface ModelInput {
   text: string;
   version: number;
   settings: LintSettings;
-  openBuffers: OpenBuffers;
+  /**
+   * A fresh file host for this build (the server's reads open buffers, then the disk). It records
+   * what was read: `touched` (dependencies) and `texts` (scanned for %macro/%define names).
+   */
+  createHost: () => TrackingFileHost;
+}
+
+export interface TrackingFileHost extends FileHost {
+  readonly touched: ReadonlySet<string>;
+  readonly texts: ReadonlyMap<string, string>;
 }
 
 /** Splits text into lines the way LSP counts them (\n, \r\n and \r end a line). */
@@ -54,7 +62,7 @@ export function buildModel(input: ModelInput): DocumentModel {
   const t0 = performance.now();
   const file = input.file;
   const lines = splitLines(input.text);
-  const host = new RecordingFileHost(input.openBuffers);
+  const host = input.createHost();
   const result = runEngine(input.text, file, host, input.settings);
   const diagnostics = applySettings(mapToFile(result.diagnostics, file), input.settings);
   let byLine: Map<number, InstructionRecord[]> | undefined;

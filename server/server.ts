@@ -24,7 +24,7 @@ import { inlayHints, semanticTokens, SEMANTIC_TOKEN_MODIFIERS, SEMANTIC_TOKEN_TY
 import { hover } from './features/hover';
 import { definition, prepareRename, references, rename } from './features/navigation';
 import { documentSymbols } from './features/symbols';
-import { uriToPath } from './file-host';
+import { RecordingFileHost, uriToPath } from './file-host';
 import { ModelCache, type DocumentModel } from './model';
 import { LintScheduler } from './scheduler';
 import { DEFAULT_SETTINGS, parseSettings, type LintSettings } from './settings';
@@ -100,10 +100,11 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       text: doc.getText(),
       version: doc.version,
       settings,
-      openBuffers: (file) => {
-        const uri = openByPath.get(file);
-        return uri ? documents.get(uri)?.getText() : undefined;
-      },
+      createHost: () =>
+        new RecordingFileHost((file) => {
+          const uri = openByPath.get(file);
+          return uri ? documents.get(uri)?.getText() : undefined;
+        }),
     });
   }
 

@@ -17,7 +17,7 @@ export function summarize(p: Program, address: number, facts: readonly Fact[], e
     `GS: ${gsBases
       .map((g) => {
         const same = facts.filter((f) => f.gs === g);
-        const lines = sortU(same.filter((f) => f.gsSite >= 0).map((f) => String(p.lineOf(f.gsSite))));
+        const lines = [...new Set(same.filter((f) => f.gsSite >= 0).map((f) => p.lineOf(f.gsSite)))].sort((a, b) => a - b);
         const from: string[] = [];
         if (lines.length) from.push(`swapgs line ${lines.join(', ')}`);
         if (same.some((f) => f.gsSite === -2)) from.push('several swapgs');
