@@ -161,7 +161,7 @@ function index(): Index {
     }
     if (!mnem) continue;
     if (EVEX_FIRST.has(mnem) ? enc !== EncodingKind.EVEX : enc !== EncodingKind.Legacy && enc !== EncodingKind.VEX && enc !== EncodingKind.D3NOW && enc !== EncodingKind.EVEX) continue;
-    const key = RENAMES[mnem] ?? mnem;
+    const key = Object.hasOwn(RENAMES, mnem) ? RENAMES[mnem] : mnem;
     let list = byIced.get(key);
     if (!list) byIced.set(key, (list = []));
     list.push(code);
@@ -229,7 +229,8 @@ function candidate(code: Code): Candidate | null {
 
 function buildCandidates(nasm: string): Candidate[] | undefined {
   const { byIced } = index();
-  const names = ALIASES[nasm] ?? (NOT_IN_NASM.has(nasm) ? undefined : [nasm]);
+  // Own properties only: a mnemonic such as `constructor` must not find Object.prototype members.
+  const names = Object.hasOwn(ALIASES, nasm) ? ALIASES[nasm] : NOT_IN_NASM.has(nasm) ? undefined : [nasm];
   if (!names) return undefined;
   const list: Candidate[] = [];
   let known = false;

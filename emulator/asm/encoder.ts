@@ -63,7 +63,7 @@ function encode(req: EncodeRequest): EncodeResult {
       case 'bnd': break; // handled below (dropped on short jumps, as NASM does)
       case 'xrelease': pre.raw.push(0xf3); break;
       default: {
-        const seg = SEG_PREFIX[p.toLowerCase()];
+        const seg = Object.hasOwn(SEG_PREFIX, p.toLowerCase()) ? SEG_PREFIX[p.toLowerCase()] : undefined;
         if (seg === undefined) return { ok: false, message: `unknown prefix \`${p}'` };
         pre.raw.push(seg);
       }
@@ -109,7 +109,7 @@ function encode(req: EncodeRequest): EncodeResult {
   }
 
   let implicitAddr = -1;
-  const forms = IMPLICIT_REG_FORMS[mnemonic];
+  const forms = Object.hasOwn(IMPLICIT_REG_FORMS, mnemonic) ? IMPLICIT_REG_FORMS[mnemonic] : undefined;
   if (forms && ops.length > 0) {
     const f = forms.find((x) => x.regs.length === ops.length && x.regs.every((r, i) => ops[i].reg?.name === r));
     if (!f) return { ok: false, message: 'invalid combination of opcode and operands' };
@@ -120,7 +120,7 @@ function encode(req: EncodeRequest): EncodeResult {
   // x87 shorthands: `fadd st1` is `fadd st0, st1`, `faddp st2` is `faddp st2, st0`, a bare
   // `fxch`/`fcom`/`faddp` means st1, and a bare `fadd` is `faddp st1, st0` (NASM's templates;
   // SDM vol. 1, 8.1.2).
-  if (ops.length === 0 && X87_BARE_POP[mnemonic]) return encode({ ...req, mnemonic: X87_BARE_POP[mnemonic] });
+  if (ops.length === 0 && Object.hasOwn(X87_BARE_POP, mnemonic)) return encode({ ...req, mnemonic: X87_BARE_POP[mnemonic] });
   let x87Short = false;
   if (mnemonic.startsWith('f') && ops.length <= 1 && ops.every((o) => o.reg?.cls === 'st')) {
     const has = (f: (k: K[]) => boolean) => cands.some((c) => f(c.ops));
@@ -241,7 +241,7 @@ function select(mnemonic: string, cands: Candidate[], ops: Op[], osize: number, 
     if (!m.size) {
       const sizes = new Set(live.map((x) => memSizeOf(x.cand, x.order.indexOf(memIdx))));
       if (sizes.size > 1) {
-        const def = DEFAULT_MEM_SIZE[mnemonic];
+        const def = Object.hasOwn(DEFAULT_MEM_SIZE, mnemonic) ? DEFAULT_MEM_SIZE[mnemonic] : undefined;
         if (def !== undefined && sizes.has(def)) live = live.filter((x) => memSizeOf(x.cand, x.order.indexOf(memIdx)) === def);
         else return { error: 'operation size not specified' };
       }
