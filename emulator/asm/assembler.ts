@@ -456,6 +456,7 @@ class Assembly {
     // The split above is final: keep the encoder from splitting an index-only form again.
     if (op.nosplit || (index !== undefined && base === undefined)) m.nosplit = true;
     if (op.addressing) m.addressing = op.addressing;
+    if (op.far) m.far = true;
     return m;
   }
 
@@ -1148,7 +1149,7 @@ function operandShape(ops: Operand[]): string {
   for (const o of ops) {
     if (o.kind === 'reg') k += `r${o.name};`;
     else if (o.kind === 'imm') k += `i${o.size ?? ''}${o.strict ? 's' : ''}${o.jump ?? ''};`;
-    else k += `m${o.size ?? ''}${o.segment ?? ''}${o.dispSize ?? ''}${o.nosplit ? 'n' : ''}${o.addressing ?? ''};`;
+    else k += `m${o.size ?? ''}${o.segment ?? ''}${o.dispSize ?? ''}${o.nosplit ? 'n' : ''}${o.far ? 'f' : ''}${o.addressing ?? ''};`;
   }
   return k;
 }

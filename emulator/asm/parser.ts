@@ -550,10 +550,11 @@ export class LineParser {
     if (isOp(cur, '[')) {
       const mem = this.memory(toks, p, segment);
       const range = join(first.range, toks[mem.next - 1]!.range);
-      // `jmp near [rax]` is the ordinary indirect form; `far` (m16:64, FF /5) is not supported.
-      if (jump === 'far') throw new LineError('`far` indirect jumps and calls are not supported', range);
+      // `jmp near [rax]` is the ordinary indirect form; `jmp far [rax]` goes through an m16:64 pointer.
       if (jump === 'short') throw new LineError('`short` cannot be used with a memory operand', range);
-      return { op: { kind: 'mem', size, ...mem.parts, range }, next: mem.next };
+      const op: Operand = { kind: 'mem', size, ...mem.parts, range };
+      if (jump === 'far') op.far = true;
+      return { op, next: mem.next };
     }
     if (cur && cur.kind === 'ident' && isRegister(cur.text) && (p + 1 >= toks.length || isOp(toks[p + 1], ','))) {
       if (size || strict || jump) {

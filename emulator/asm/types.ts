@@ -108,6 +108,8 @@ export type Operand =
       /** `[byte x]`, `[dword x]` displacement size, `nosplit`. */
       dispSize?: SizeKeyword;
       nosplit?: boolean;
+      /** `far` before the operand of `jmp`/`call`: an indirect far branch through an m16:64 pointer. */
+      far?: boolean;
       range: SourceRange;
     };
 

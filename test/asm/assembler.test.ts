@@ -246,8 +246,13 @@ describe('indirect branches', () => {
     const r = diffSource('bits 64\njmp near [rax]\ncall near [rax + 8]\njmp qword [rbx]\n');
     expect(r.mismatch).toBeUndefined();
   });
-  it('rejects far indirect branches with a located error', () => {
-    expect(errors('nop\njmp far [rax]\n')[0]).toMatchObject({ code: 'syntax-error', range: { line: 1, start: 4 } });
+  it('encodes far indirect branches like nasm', () => {
+    const r = diffSource('bits 64\njmp far [rax]\ncall far [rbx + 8]\njmp far dword [rcx]\n');
+    expect(r.nasmError).toBeUndefined();
+    expect(r.mismatch).toBeUndefined();
+  });
+  it('rejects short before a memory operand with a located error', () => {
+    expect(errors('nop\njmp short [rax]\n')[0]).toMatchObject({ code: 'syntax-error', range: { line: 1, start: 4 } });
   });
 });
 
