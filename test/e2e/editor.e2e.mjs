@@ -1,14 +1,16 @@
 // End-to-end test in a real VS Code: installs the built VSIX into code-server, drives it with
-// playwright-core and Debian's chromium, opens a broken example, waits for the Problems view to show
-// the finding with its rule id, applies the quick fix and waits for the finding to clear.
+// playwright-core and Debian's chromium, and for each case opens a broken example, waits for the
+// Problems view to show the finding with its rule id, applies the quick fix, waits for the finding
+// to clear and checks the fix reached the file on disk. Then opens the walkthrough.
 // Run: node test/e2e/editor.e2e.mjs   (from .ci/run after npm test; not part of vitest)
 // Screenshots and logs go to test-results/e2e/. Every wait is on a condition, never a fixed sleep.
 //
 // Environment (all optional):
 //   SWAPGS_LAB_VSIX      the VSIX to install (default: ./swapgs-lab-<version>.vsix, built if missing)
-//   E2E_EXAMPLE          the broken example to open (default examples/lesson1-syscall-broken.asm)
-//   E2E_RULE             the rule id the Problems view must show (default gs-kernel-base-on-exit)
-//   E2E_FIX              a regex for the quick fix title to apply (default "swapgs")
+//   E2E_EXAMPLE          run one case: the broken example to open (instead of the CASES below)
+//   E2E_RULE             ... the rule id the Problems view must show
+//   E2E_FIX              ... a regex for the quick fix title to apply
+//   E2E_INSERTED         ... a regex every line the fix adds must match
 //   E2E_STAGE            "language" stops after checking the language mode (set-up debugging)
 //   CHROMIUM             the browser binary (default /usr/bin/chromium)
 import { spawn, spawnSync } from 'node:child_process';
@@ -21,9 +23,13 @@ import { chromium } from 'playwright-core';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const results = path.join(root, 'test-results', 'e2e');
-const example = process.env.E2E_EXAMPLE ?? 'examples/lesson1-syscall-broken.asm';
-const rule = process.env.E2E_RULE ?? 'gs-kernel-base-on-exit';
-const fixPattern = new RegExp(process.env.E2E_FIX ?? 'swapgs', 'i');
+/** Each case: a broken lesson, the finding it must show, the quick fix and what the fix adds. */
+const CASES = process.env.E2E_EXAMPLE
+  ? [{ example: process.env.E2E_EXAMPLE, rule: process.env.E2E_RULE ?? '', fix: new RegExp(process.env.E2E_FIX ?? '.', 'i'), inserted: new RegExp(process.env.E2E_INSERTED ?? '.') }]
+  : [
+    { example: 'examples/lesson1-syscall-broken.asm', rule: 'gs-kernel-base-on-exit', fix: /insert swapgs/i, inserted: /^\s*swapgs\s*$/ },
+    { example: 'examples/lesson4-speculation-broken.asm', rule: 'swapgs-speculation', fix: /insert lfence/i, inserted: /^\s*lfence\s*$/ },
+  ];
 const stage = process.env.E2E_STAGE ?? 'all';
 const browserPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const started = Date.now();
@@ -103,6 +109,101 @@ async function withRetries(what, attempts, fn) {
   throw last;
 }
 
+/** Opens one broken example, waits for its finding, applies the quick fix, checks the result. */
+async function checkCase(page, c, n, dirs) {
+  const { rule, fix } = c;
+  const exampleName = path.basename(c.example);
+  await step(`open ${exampleName} with Quick Open`, async () => {
+    await withRetries('quick open', 3, async () => {
+      await page.locator('.monaco-workbench').click({ position: { x: 700, y: 450 } });
+      await page.keyboard.press('Control+P');
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor({ state: 'visible', timeout: 15_000 });
+      await input.fill(exampleName);
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: exampleName }).first().waitFor({ timeout: 30_000 });
+      await page.keyboard.press('Enter');
+      await page.locator(`.tabs-container .tab[aria-label*="${exampleName}"]`).first().waitFor({ timeout: 30_000 });
+    });
+    await page.locator('.monaco-editor .view-lines').first().waitFor({ timeout: 30_000 });
+  });
+
+  await step('check the language mode is NASM (the extension\'s language contribution)', async () => {
+    const mode = page.locator('[id="status.editor.mode"]');
+    await mode.waitFor({ timeout: 30_000 });
+    await page.waitForFunction(() => /NASM/.test(document.getElementById('status.editor.mode')?.textContent ?? ''), null, { timeout: 30_000 });
+    log(`language mode: ${(await mode.textContent())?.trim()}`);
+  });
+  await page.screenshot({ path: path.join(results, `${n}-1-open.png`) });
+  if (stage === 'language') return;
+
+  const problemRow = page.locator('.markers-panel .monaco-list-row', { hasText: rule });
+  await step(`wait for the Problems view to show ${rule}`, async () => {
+    await page.keyboard.press('Control+Shift+M');
+    await page.locator('.markers-panel').first().waitFor({ timeout: 30_000 });
+    await problemRow.first().waitFor({ timeout: 120_000 });
+    log(`problem: ${(await problemRow.first().textContent())?.trim()}`);
+  });
+  await page.screenshot({ path: path.join(results, `${n}-2-problem-shown.png`) });
+
+  await step('apply the quick fix', async () => {
+    // Opening the problem puts the cursor on the finding; Ctrl+. lists the code actions there.
+    await problemRow.first().click();
+    await page.keyboard.press('Enter');
+    await page.locator('.monaco-editor.focused').first().waitFor({ timeout: 15_000 });
+    const widget = page.locator('.action-widget');
+    await withRetries('quick fix menu', 3, async () => {
+      await page.keyboard.press('Control+.');
+      await widget.first().waitFor({ state: 'visible', timeout: 15_000 });
+      const titles = (await page.locator('.action-widget .monaco-list-row.action').allTextContents()).map((t) => t.trim());
+      log(`code actions: ${titles.join(' | ')}`);
+      const index = titles.findIndex((t) => fix.test(t) && !/disable|suppress/i.test(t));
+      if (index < 0) { await page.keyboard.press('Escape'); throw new Error(`no quick fix matching ${fix}`); }
+      await page.screenshot({ path: path.join(results, `${n}-3-quick-fix-menu.png`) });
+      // The menu opens with its first action focused; the keyboard picks ours (clicks race the
+      // menu's own layout animation).
+      for (let i = 0; i < index; i++) await page.keyboard.press('ArrowDown');
+      await page.locator('.action-widget .monaco-list-row.action.focused', { hasText: titles[index] }).waitFor({ timeout: 5_000 });
+      await page.keyboard.press('Enter');
+      await widget.first().waitFor({ state: 'hidden', timeout: 15_000 });
+    });
+  });
+
+  await step(`wait for ${rule} to clear`, async () => {
+    await problemRow.first().waitFor({ state: 'detached', timeout: 120_000 });
+    await page.locator('.markers-panel', { hasText: 'No problems have been detected' }).first().waitFor({ timeout: 60_000 });
+  });
+  await step('save, and check the fix is in the file on disk', async () => {
+    // VS Code may already have saved it (files.refactoring.autoSave); saving again is harmless.
+    await page.locator('.monaco-editor textarea').first().focus();
+    await page.keyboard.press('Control+S');
+    const dirtyTab = page.locator(`.tabs-container .tab.dirty[aria-label*="${exampleName}"]`);
+    await dirtyTab.waitFor({ state: 'detached', timeout: 30_000 });
+    const before = readFileSync(path.join(root, c.example), 'utf8');
+    const saved = path.join(dirs.workspace, exampleName);
+    // A clean tab means the save was sent; poll the disk (bounded) until the write lands.
+    const deadline = Date.now() + 30_000;
+    let after = readFileSync(saved, 'utf8');
+    while (after === before && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      after = readFileSync(saved, 'utf8');
+    }
+    if (after === before) throw new Error('the saved file is unchanged');
+    // The lines the fix added (a multiset difference), each of which must be what the fix promises.
+    const pool = new Map();
+    for (const l of before.split('\n')) pool.set(l, (pool.get(l) ?? 0) + 1);
+    const added = after.split('\n').filter((l) => {
+      const left = pool.get(l) ?? 0;
+      if (left > 0) { pool.set(l, left - 1); return false; }
+      return true;
+    });
+    if (added.length === 0 || !added.every((l) => c.inserted.test(l))) {
+      throw new Error(`the fix added ${JSON.stringify(added)}, expected lines matching ${c.inserted}`);
+    }
+    log(`the quick fix added ${JSON.stringify(added.map((l) => l.trim()))} to ${exampleName}`);
+  });
+  await page.screenshot({ path: path.join(results, `${n}-4-fixed.png`) });
+}
+
 async function main() {
   rmSync(results, { recursive: true, force: true });
   mkdirSync(results, { recursive: true });
@@ -132,8 +233,7 @@ async function main() {
     'editor.quickSuggestions': { other: false, comments: false, strings: false },
     'problems.autoReveal': true,
   }, null, 2));
-  const exampleName = path.basename(example);
-  cpSync(path.join(root, example), path.join(dirs.workspace, exampleName));
+  for (const c of CASES) cpSync(path.join(root, c.example), path.join(dirs.workspace, path.basename(c.example)));
 
   let server;
   let browser;
@@ -173,87 +273,11 @@ async function main() {
     }));
     await page.screenshot({ path: path.join(results, '1-workbench.png') });
 
-    await step(`open ${exampleName} with Quick Open`, async () => {
-      await withRetries('quick open', 3, async () => {
-        await page.locator('.monaco-workbench').click({ position: { x: 700, y: 450 } });
-        await page.keyboard.press('Control+P');
-        const input = page.locator('.quick-input-widget input');
-        await input.waitFor({ state: 'visible', timeout: 15_000 });
-        await input.fill(exampleName);
-        await page.locator('.quick-input-list .monaco-list-row', { hasText: exampleName }).first().waitFor({ timeout: 30_000 });
-        await page.keyboard.press('Enter');
-        await page.locator(`.tabs-container .tab[aria-label*="${exampleName}"]`).first().waitFor({ timeout: 30_000 });
-      });
-      await page.locator('.monaco-editor .view-lines').first().waitFor({ timeout: 30_000 });
-    });
+    for (const [i, c] of CASES.entries()) {
+      await checkCase(page, c, i + 1, dirs);
+      if (stage === 'language') { ok = true; log('PASS (language stage only)'); return; }
+    }
 
-    await step('check the language mode is NASM (the extension\'s language contribution)', async () => {
-      const mode = page.locator('[id="status.editor.mode"]');
-      await mode.waitFor({ timeout: 30_000 });
-      await page.waitForFunction(() => /NASM/.test(document.getElementById('status.editor.mode')?.textContent ?? ''), null, { timeout: 30_000 });
-      log(`language mode: ${(await mode.textContent())?.trim()}`);
-    });
-    await page.screenshot({ path: path.join(results, '2-example-open.png') });
-    if (stage === 'language') { ok = true; log('PASS (language stage only)'); return; }
-
-    const problemRow = page.locator('.markers-panel .monaco-list-row', { hasText: rule });
-    await step(`wait for the Problems view to show ${rule}`, async () => {
-      await page.keyboard.press('Control+Shift+M');
-      await page.locator('.markers-panel').first().waitFor({ timeout: 30_000 });
-      await problemRow.first().waitFor({ timeout: 120_000 });
-      log(`problem: ${(await problemRow.first().textContent())?.trim()}`);
-    });
-    await page.screenshot({ path: path.join(results, '3-problem-shown.png') });
-
-    await step('apply the quick fix', async () => {
-      // Opening the problem puts the cursor on the finding; Ctrl+. lists the code actions there.
-      await problemRow.first().click();
-      await page.keyboard.press('Enter');
-      await page.locator('.monaco-editor.focused').first().waitFor({ timeout: 15_000 });
-      const widget = page.locator('.action-widget');
-      await withRetries('quick fix menu', 3, async () => {
-        await page.keyboard.press('Control+.');
-        await widget.first().waitFor({ state: 'visible', timeout: 15_000 });
-        const titles = (await page.locator('.action-widget .monaco-list-row.action').allTextContents()).map((t) => t.trim());
-        log(`code actions: ${titles.join(' | ')}`);
-        const index = titles.findIndex((t) => fixPattern.test(t) && !/disable|suppress/i.test(t));
-        if (index < 0) { await page.keyboard.press('Escape'); throw new Error(`no quick fix matching ${fixPattern}`); }
-        await page.screenshot({ path: path.join(results, '4-quick-fix-menu.png') });
-        // The menu opens with its first action focused; the keyboard picks ours (clicks race the
-        // menu's own layout animation).
-        for (let i = 0; i < index; i++) await page.keyboard.press('ArrowDown');
-        await page.locator('.action-widget .monaco-list-row.action.focused', { hasText: titles[index] }).waitFor({ timeout: 5_000 });
-        await page.keyboard.press('Enter');
-        await widget.first().waitFor({ state: 'hidden', timeout: 15_000 });
-      });
-    });
-
-    await step(`wait for ${rule} to clear`, async () => {
-      await problemRow.first().waitFor({ state: 'detached', timeout: 120_000 });
-      await page.locator('.markers-panel', { hasText: 'No problems have been detected' }).first().waitFor({ timeout: 60_000 });
-    });
-    await step('save, and check the fix is in the file on disk', async () => {
-      // VS Code may already have saved it (files.refactoring.autoSave); saving again is harmless.
-      await page.locator('.monaco-editor textarea').first().focus();
-      await page.keyboard.press('Control+S');
-      const dirtyTab = page.locator(`.tabs-container .tab.dirty[aria-label*="${exampleName}"]`);
-      await dirtyTab.waitFor({ state: 'detached', timeout: 30_000 });
-      const before = readFileSync(path.join(root, example), 'utf8');
-      const saved = path.join(dirs.workspace, exampleName);
-      // A clean tab means the save was sent; poll the disk (bounded) until the write lands.
-      const deadline = Date.now() + 30_000;
-      let after = readFileSync(saved, 'utf8');
-      while (after === before && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 100));
-        after = readFileSync(saved, 'utf8');
-      }
-      if (after === before) throw new Error('the saved file is unchanged');
-      if (!/^\s*swapgs\b/m.test(after.split('\n').filter((l, i, all) => /o64 sysret\s*; BUG/.test(all[i + 1] ?? '')).join('\n'))) {
-        throw new Error('no swapgs line before the broken sysret in the saved file');
-      }
-      log(`the quick fix changed ${after.split('\n').length - before.split('\n').length} line(s) of ${exampleName}`);
-    });
-    await page.screenshot({ path: path.join(results, '5-fixed.png') });
     await step('open the walkthrough from the command palette', async () => {
       await page.keyboard.press('F1');
       const input = page.locator('.quick-input-widget input');
