@@ -4,7 +4,7 @@
 ; tick arrives while the kernel waits in hlt (ring 0): swapgs hands the kernel the USER's GS base
 ; (0), and the per-CPU tick counter at gs:0 is an unmapped page.
 ; Expected: run stops with an unhandled #PF (exit code 3) at the first tick; lint reports
-; swapgs-without-cpl-check at the swapgs of the entry.
+; swapgs-without-cpl-check at both swapgs (entry and exit).
 ; The text below is the correct lesson's.
 ;
 ; An interrupt can arrive in ring 3 or in ring 0. The CPU pushes SS, RSP, RFLAGS, CS and RIP

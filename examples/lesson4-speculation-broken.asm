@@ -4,7 +4,7 @@
 ; prints KKKUUUUU like the correct twin), but a mispredicted branch lets `mov rax, [gs:...]` run
 ; speculatively with the wrong GS base.
 ; Expected: run prints KKKUUUUU and exits 0; lint warns swapgs-speculation at the first gs:
-; access after the branch, and its quick fix inserts an lfence.
+; access after the branch; its quick fix puts an lfence on each side of the branch.
 ; The text below is the correct lesson's.
 ;
 ; Lesson 2's entry branches on the saved CS and runs swapgs on one side only. A CPU may predict
