@@ -2,7 +2,7 @@
 ;
 ; Lesson 2's entry branches on the saved CS and runs swapgs on one side only. A CPU may predict
 ; that branch wrongly and run the next instructions speculatively with the wrong GS base: skip
-; the swapgs after an interrupt from ring 3 and `mov rax, [gs:...]` loads through the USER's
+; the swapgs after an interrupt from ring 3 and `mov rbx, [gs:percpu.ticks]` loads through the USER's
 ; base, or run the swapgs after an interrupt from ring 0. The results are thrown away, but the
 ; cache keeps a trace, and a user program can measure it (a Spectre v1 gadget).
 ; The fix (Linux FENCE_SWAPGS_USER_ENTRY / FENCE_SWAPGS_KERNEL_ENTRY) is an lfence on each side
