@@ -22,7 +22,7 @@ import { completion } from './features/completion';
 import { toLspDiagnostic } from './features/convert';
 import { inlayHints, semanticTokens, SEMANTIC_TOKEN_MODIFIERS, SEMANTIC_TOKEN_TYPES } from './features/gs-marks';
 import { hover } from './features/hover';
-import { definition, prepareRename, references, rename } from './features/navigation';
+import { definition, highlights, prepareRename, references, rename } from './features/navigation';
 import { documentSymbols } from './features/symbols';
 import { RecordingFileHost, uriToPath } from './file-host';
 import { ModelCache, type DocumentModel } from './model';
@@ -186,6 +186,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
         documentSymbolProvider: true, // sections, labels (locals nested), macros, strucs and fields
         definitionProvider: true, // labels, local labels, struc fields, macros, %defines
         referencesProvider: true, // same names as definition
+        documentHighlightProvider: true, // the other occurrences of the name under the cursor
         renameProvider: { prepareProvider: true }, // same names; `.x` stays under its parent
         inlayHintProvider: true, // GS base after each swapgs and at each gs: access
         semanticTokensProvider: { legend: { tokenTypes: [...SEMANTIC_TOKEN_TYPES], tokenModifiers: [...SEMANTIC_TOKEN_MODIFIERS] }, full: true }, // gs: operands by state
@@ -279,6 +280,12 @@ export function startServer(connection: Connection, options: ServerOptions = {})
         return m ? references(m, p.position.line, p.position.character, p.context?.includeDeclaration ?? true) : [];
       },
     ),
+  );
+  connection.onDocumentHighlight(
+    guard('documentHighlight', [], async (p: { textDocument: { uri: string }; position: { line: number; character: number } }) => {
+      const m = await currentModel(p.textDocument.uri);
+      return m ? highlights(m, p.position.line, p.position.character) : [];
+    }),
   );
   connection.onPrepareRename(
     guard('prepareRename', null, async (p: { textDocument: { uri: string }; position: { line: number; character: number } }) => {

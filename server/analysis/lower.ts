@@ -6,7 +6,7 @@ import * as iced from 'iced-x86';
 import type { InstructionRecord } from '../../emulator/asm/types';
 import { PRIVILEGED_MNEMONICS } from './policy';
 
-const { Code, Decoder, DecoderOptions, FlowControl, InstructionInfoFactory, Mnemonic, OpAccess, OpKind, Register, ConditionCode } = iced;
+const { Code, Decoder, DecoderOptions, FlowControl, InstructionInfoFactory, InstructionInfoOptions, Mnemonic, OpAccess, OpKind, Register, ConditionCode } = iced;
 
 /** A 64-bit general-purpose register name (`rax` ... `r15`), or `rip`. */
 export type Gpr = string;
@@ -280,7 +280,9 @@ function lowerOne(index: number, rec: InstructionRecord, ins: iced.Instruction, 
     }
   }
   // Registers read and written (iced's instruction info; memory-address registers count as read).
-  const info = factory.info(ins);
+  // Memory usage is not requested: the explicit operand says whether [rsp] is used, and implicit
+  // stack accesses are iced's isStackInstruction.
+  const info = factory.infoOptions(ins, InstructionInfoOptions.NoMemoryUsage);
   const used = info.usedRegisters() as iced.UsedRegister[];
   for (const u of used) {
     const g = gpr(u.register);
@@ -291,13 +293,8 @@ function lowerOne(index: number, rec: InstructionRecord, ins: iced.Instruction, 
     }
     u.free();
   }
-  const mems = info.usedMemory() as iced.UsedMemory[];
-  let rspMemory = false;
-  for (const m of mems) {
-    if (m.base === Register.RSP || m.base === Register.ESP) rspMemory = true;
-    m.free();
-  }
   info.free();
+  const rspMemory = L.ops.some((o) => o.kind === 'mem' && o.mem.base === 'rsp');
 
   // Flow control.
   switch (ins.flowControl) {

@@ -1,4 +1,4 @@
-// Go to definition, find references and rename for labels (a `.local` label is scoped to its
+// Go to definition, find references, highlights and rename for labels (a `.local` label is scoped to its
 // parent: `.loop` under `foo` is `foo.loop`), struc fields, macros and %defines.
 
 import { ResponseError, ErrorCodes, type Location, type Range, type TextEdit, type WorkspaceEdit } from 'vscode-languageserver/node';
@@ -36,6 +36,14 @@ export function references(model: DocumentModel, line: number, col: number, incl
   return (model.index.byKey.get(occ.key) ?? [])
     .filter((o) => includeDeclaration || !o.definition)
     .map((o) => ({ uri: pathToUri(model.file), range: toRange(o.range) }));
+}
+
+/** Every occurrence of the name under the cursor in this document (the editor highlights them). */
+export function highlights(model: DocumentModel, line: number, col: number): { range: Range; kind: 1 | 3 }[] {
+  const occ = occurrenceAt(model.index, line, col);
+  if (!occ) return [];
+  // DocumentHighlightKind: 1 Text for uses, 3 Write for the definition.
+  return (model.index.byKey.get(occ.key) ?? []).map((o) => ({ range: toRange(o.range), kind: o.definition ? 3 : 1 }));
 }
 
 export function prepareRename(model: DocumentModel, line: number, col: number): { range: Range; placeholder: string } | null {

@@ -53,6 +53,7 @@ describe('initialize', () => {
         'documentSymbolProvider',
         'definitionProvider',
         'referencesProvider',
+        'documentHighlightProvider',
         'renameProvider',
         'inlayHintProvider',
         'semanticTokensProvider',
@@ -307,6 +308,17 @@ describe('symbols and navigation', () => {
     expect(locs.map((l) => l.range.start.line).sort((a, b) => a - b)).toEqual(
       [lineOf(BROKEN, '.user_rsp:'), lineOf(BROKEN, 'mov [gs:percpu.user_rsp]'), lineOf(BROKEN, 'mov rsp, [gs:percpu.user_rsp]')].sort((a, b) => a - b),
     );
+  });
+
+  it('highlights the other uses of a local label, marking its definition', async () => {
+    const hs = await client.request<{ range: { start: { line: number } }; kind: number }[]>('textDocument/documentHighlight', {
+      textDocument: { uri: u },
+      position: posOf(BROKEN, 'jnz .loop', 0, 6),
+    });
+    expect(hs.map((h) => [h.range.start.line, h.kind])).toEqual([
+      [lineOf(BROKEN, '.loop:', 0), 3],
+      [lineOf(BROKEN, 'jnz .loop'), 1],
+    ]);
   });
 
   it('renames a local label only under its parent', async () => {
