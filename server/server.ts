@@ -23,7 +23,7 @@ import { toLspDiagnostic } from './features/convert';
 import { inlayHints, semanticTokens, SEMANTIC_TOKEN_MODIFIERS, SEMANTIC_TOKEN_TYPES } from './features/gs-marks';
 import { hover } from './features/hover';
 import { definition, highlights, prepareRename, references, rename } from './features/navigation';
-import { documentSymbols } from './features/symbols';
+import { documentSymbols, foldingRanges } from './features/symbols';
 import { RecordingFileHost, uriToPath } from './file-host';
 import { ModelCache, type DocumentModel } from './model';
 import { LintScheduler } from './scheduler';
@@ -184,6 +184,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
         hoverProvider: true, // instruction effects, effective addresses, MSR names, label addresses
         completionProvider: { triggerCharacters: ['.', '%'] }, // mnemonics, registers, labels, macros, MSR names
         documentSymbolProvider: true, // sections, labels (locals nested), macros, strucs and fields
+        foldingRangeProvider: true, // sections, labels, macros, strucs
         definitionProvider: true, // labels, local labels, struc fields, macros, %defines
         referencesProvider: true, // same names as definition
         documentHighlightProvider: true, // the other occurrences of the name under the cursor
@@ -263,6 +264,12 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     guard('documentSymbol', [], async (p: { textDocument: { uri: string } }) => {
       const m = await currentModel(p.textDocument.uri);
       return m ? documentSymbols(m) : [];
+    }),
+  );
+  connection.onFoldingRanges(
+    guard('foldingRange', [], async (p: { textDocument: { uri: string } }) => {
+      const m = await currentModel(p.textDocument.uri);
+      return m ? foldingRanges(m) : [];
     }),
   );
   connection.onDefinition(

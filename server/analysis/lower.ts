@@ -167,28 +167,29 @@ function hexOf(bytes: Uint8Array): string {
 /**
  * Lowered forms memoised by instruction bytes (by bytes@address for branches and RIP-relative
  * operands, whose lowering holds absolute addresses). Re-linting after an edit then decodes only
- * the instructions that changed; entries are immutable and shared. Bounded: cleared when full.
+ * the instructions that changed; entries are immutable and shared. Bounded: when it holds much
+ * more than the last program needed (stale addresses after edits), it keeps only what that
+ * program used.
  */
-const CACHE = new Map<string, LInsn>();
+let CACHE = new Map<string, LInsn>();
 const ADDRESS_DEPENDENT = new Set<string>();
-const CACHE_LIMIT = 200_000;
+const CACHE_SLACK = 20_000;
 
 /**
  * Decodes every instruction not in the cache with one reusable decoder over a buffer of their
  * bytes, and lowers it. WASM handles are freed before returning.
  */
 export function lowerProgram(records: readonly InstructionRecord[]): LInsn[] {
-  if (CACHE.size > CACHE_LIMIT) {
-    CACHE.clear();
-    ADDRESS_DEPENDENT.clear();
-  }
   const out: LInsn[] = new Array(records.length);
   const misses: { i: number; hex: string; offset: number }[] = [];
+  const keys: string[] = new Array(records.length);
   let total = 0;
   for (let i = 0; i < records.length; i++) {
     const rec = records[i]!;
     const hex = hexOf(rec.bytes);
-    const hit = CACHE.get(ADDRESS_DEPENDENT.has(hex) ? `${hex}@${rec.address}` : hex);
+    const key = ADDRESS_DEPENDENT.has(hex) ? `${hex}@${rec.address}` : hex;
+    keys[i] = key;
+    const hit = CACHE.get(key);
     if (hit) {
       out[i] = hit.index === i && hit.address === rec.address ? hit : { ...hit, index: i, address: rec.address, next: rec.address + rec.bytes.length };
     } else {
@@ -196,7 +197,22 @@ export function lowerProgram(records: readonly InstructionRecord[]): LInsn[] {
       total += rec.bytes.length;
     }
   }
-  if (!misses.length) return out;
+  if (misses.length) decodeMisses(records, misses, keys, out, total);
+  if (CACHE.size > 2 * records.length + CACHE_SLACK) {
+    const kept = new Map<string, LInsn>();
+    for (let i = 0; i < records.length; i++) kept.set(keys[i]!, CACHE.get(keys[i]!) ?? out[i]!);
+    CACHE = kept;
+  }
+  return out;
+}
+
+function decodeMisses(
+  records: readonly InstructionRecord[],
+  misses: { i: number; hex: string; offset: number }[],
+  keys: string[],
+  out: LInsn[],
+  total: number,
+): void {
   const buf = new Uint8Array(total + 16);
   for (const m of misses) buf.set(records[m.i]!.bytes, m.offset);
   const decoder = new Decoder(64, buf, DecoderOptions.None);
@@ -211,7 +227,8 @@ export function lowerProgram(records: readonly InstructionRecord[]): LInsn[] {
       const L = lowerOne(m.i, rec, ins, factory);
       const dependent = L.target !== undefined || (!L.invalid && ins.isIpRelMemoryOperand);
       if (dependent) ADDRESS_DEPENDENT.add(m.hex);
-      CACHE.set(dependent ? `${m.hex}@${rec.address}` : m.hex, L);
+      keys[m.i] = dependent ? `${m.hex}@${rec.address}` : m.hex;
+      CACHE.set(keys[m.i]!, L);
       out[m.i] = L;
     }
   } finally {
@@ -219,7 +236,6 @@ export function lowerProgram(records: readonly InstructionRecord[]): LInsn[] {
     factory.free();
     decoder.free();
   }
-  return out;
 }
 
 function lowerOne(index: number, rec: InstructionRecord, ins: iced.Instruction, factory: iced.InstructionInfoFactory): LInsn {

@@ -51,6 +51,7 @@ describe('initialize', () => {
         'hoverProvider',
         'completionProvider',
         'documentSymbolProvider',
+        'foldingRangeProvider',
         'definitionProvider',
         'referencesProvider',
         'documentHighlightProvider',
@@ -284,6 +285,14 @@ describe('symbols and navigation', () => {
     expect(helper?.children?.map((c) => c.name)).toEqual(['.loop']);
     expect(all.find((s) => s.name === 'SAVE_USER_RSP')).toBeDefined();
     expect(all.find((s) => s.name === 'percpu')?.children?.map((c) => c.name)).toEqual(['.user_rsp', '.kernel_rsp']);
+  });
+
+  it('folds macros, strucs and functions', async () => {
+    const folds = await client.request<{ startLine: number; endLine: number }[]>('textDocument/foldingRange', { textDocument: { uri: u } });
+    const has = (start: string, end: string) => folds.some((f) => f.startLine === lineOf(BROKEN, start) && f.endLine === lineOf(BROKEN, end));
+    expect(has('%macro SAVE_USER_RSP', '%endmacro')).toBe(true);
+    expect(has('struc percpu', 'endstruc')).toBe(true);
+    expect(has('helper:', '    ret')).toBe(true);
   });
 
   it('goes to the local label of the enclosing function, not the other one', async () => {
