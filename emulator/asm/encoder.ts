@@ -210,6 +210,15 @@ function select(mnemonic: string, cands: Candidate[], ops: Op[], osize: number, 
 
   if (matches.length === 0) {
     if (cands.every((c) => !c.mode64)) return { error: 'instruction not supported in 64-bit mode' };
+    // NASM says "mismatch" when a form exists at some other size; a memory size no form of this
+    // shape has at all (`inc tword [rax]`) is an invalid combination.
+    const mi = ops.findIndex((o) => o.src.kind === 'mem' && o.src.size);
+    if (fail === 'size' && mi >= 0) {
+      const want = SIZE_BYTES[(ops[mi].src as Extract<EncOperand, { kind: 'mem' }>).size!];
+      const known = cands.some((c) => c.ops.length === ops.length && (RM_KINDS.has(c.ops[mi]) || MEM_KINDS.has(c.ops[mi])) &&
+        (memSizeOf(c, mi) === want || memSizeOf(c, mi) === 0 || MEM_NO_SIZE.has(c.code)));
+      if (!known && !MEM_NO_SIZE_MNEMONICS.has(mnemonic)) fail = 'kind';
+    }
     return { error: fail === 'size' ? 'mismatch in operand sizes' : 'invalid combination of opcode and operands' };
   }
   let live = matches.filter((m) => m.cand.mode64 && justified(m, ops, osize));
