@@ -88,11 +88,38 @@ const annotationKinds = ['syscall-entry', 'interrupt-entry', 'not-entry'];
 
 const alt = (list) => list.join('|');
 
+/**
+ * One regex for a long word list, factored as a trie ("a(?:a[adms]|dc|...)"), so the regex engine
+ * never tries two thousand alternatives at each position: editors tokenize large files line by
+ * line with this. Words are plain [a-z0-9_].
+ */
+export function trieRegex(words) {
+  const root = new Map();
+  for (const w of words) {
+    let node = root;
+    for (const ch of w) {
+      if (!node.has(ch)) node.set(ch, new Map());
+      node = node.get(ch);
+    }
+    node.set('', null);
+  }
+  const emit = (node) => {
+    const ends = node.has('');
+    const keys = [...node.keys()].filter((k) => k !== '').sort();
+    if (keys.length === 0) return '';
+    const alts = keys.map((k) => k + emit(node.get(k)));
+    const single = alts.length === 1 ? alts[0] : undefined;
+    if (!ends) return single ?? `(?:${alts.join('|')})`;
+    return single !== undefined && single.length === 1 ? `${single}?` : `(?:${alts.join('|')})?`;
+  };
+  return emit(root);
+}
+
 export function buildGrammar() {
   const mnemonicList = mnemonics();
   const registerPatterns = Object.entries(registers).map(([kind, names]) => ({
     name: `variable.language.register.${kind}.nasm`,
-    match: word(alt(names)),
+    match: word(trieRegex(names)),
   }));
   const labelName = `(?:\\.\\.@|\\.|%%|%\\$+)?[A-Za-z_?][A-Za-z0-9_$#@~.?]*`;
   return {
@@ -251,7 +278,7 @@ export function buildGrammar() {
           { name: 'storage.type.reserve.nasm', match: word(alt(reserveDirectives)) },
           { name: 'keyword.other.directive.nasm', match: word(alt(directives)) },
           { name: 'keyword.other.prefix.nasm', match: word(alt(prefixes)) },
-          { name: 'keyword.other.mnemonic.nasm', match: word(alt(mnemonicList)) },
+          { name: 'keyword.other.mnemonic.nasm', match: word(trieRegex(mnemonicList)) },
         ],
       },
       registers: { patterns: registerPatterns },

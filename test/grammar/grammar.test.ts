@@ -52,6 +52,30 @@ describe('NASM grammar', () => {
     expect(readFileSync(path.join(root, 'syntaxes/nasm.tmLanguage.json'), 'utf8')).toBe(r.stdout);
   });
 
+  it('highlights exactly the mnemonic and register lists (the trie-factored regexes lose or add no word)', () => {
+    // Every listed word matches; no proper prefix or one-character extension that is not itself
+    // listed does.
+    const script = `
+      import { trieRegex, mnemonics, registers } from './scripts/gen-grammar.mjs';
+      const out = [];
+      for (const list of [mnemonics(), Object.values(registers).flat()]) {
+        const re = new RegExp('^(?:' + trieRegex(list) + ')$');
+        const words = new Set(list);
+        const missing = list.filter((w) => !re.test(w));
+        const extra = list.flatMap((w) => [w.slice(0, -1), w + 'x', w + '1']).filter((p) => p && !words.has(p) && re.test(p));
+        out.push({ size: list.length, missing, extra });
+      }
+      process.stdout.write(JSON.stringify(out));`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const [mnemonicCheck, registerCheck] = JSON.parse(r.stdout) as { size: number; missing: string[]; extra: string[] }[];
+    expect(mnemonicCheck!.size).toBeGreaterThan(1500); // iced-x86 1.21 lists about 1,900
+    for (const check of [mnemonicCheck!, registerCheck!]) {
+      expect(check.missing).toEqual([]);
+      expect(check.extra).toEqual([]);
+    }
+  });
+
   it('is wired into package.json with the nasm language and its configuration', () => {
     const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
     const lang = pkg.contributes.languages.find((l: { id: string }) => l.id === 'nasm');
