@@ -185,9 +185,11 @@ export function decodeAt(core: Core, p: Page, rip: number): Decoded {
       d.fn = unimplemented(mnemonicName(d.mnemonic), text);
     }
   }
-  if (next !== null && d.next - (rip - off) > 4096 && next.code === null) core.memory.markCode(next, []);
-  let cache = p.code;
-  if (cache === null) { cache = []; core.memory.markCode(p, cache); }
+  // Mark the instruction's bytes as code (on the next page too when it crosses), so writes to
+  // them drop the decoded copy (self-modifying code) while writes to other bytes do not.
+  if (next !== null && d.next - (rip - off) > 4096) core.memory.markCode(next, next.code ?? [], 0, d.next - (rip - off) - 4096);
+  const cache = p.code ?? [];
+  core.memory.markCode(p, cache, off, d.len);
   cache[off] = d;
   return d;
 }

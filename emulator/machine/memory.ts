@@ -26,8 +26,10 @@ export interface Page {
   attrs: number;
   /** `data` is shared with a snapshot: copy before the first write. */
   shared: boolean;
-  /** Decode cache owned by the CPU (emulator/cpu/decode-cache.ts); null when no code was decoded here. */
+  /** Decode cache and compiled blocks owned by the CPU (emulator/cpu/decode.ts, jit.ts); null when no code was decoded here. */
   code: unknown[] | null;
+  /** Bytes of this page covered by decoded instructions (1 = code); null together with `code`. */
+  codeBytes: Uint8Array | null;
 }
 
 /** Anything caching page translations (a core's TLB) registers to be told about changes. */
@@ -44,6 +46,12 @@ export interface MemorySnapshot {
 
 /** One all-zero page shared by every never-written page (copied on first write, like COW). */
 const ZERO_PAGE = new Uint8Array(PAGE_SIZE);
+
+function overlaps(mask: Uint8Array | null, off: number, size: number): boolean {
+  if (!mask) return true;
+  for (let i = Math.max(0, off), end = Math.min(PAGE_SIZE, off + size); i < end; i++) if (mask[i]) return true;
+  return false;
+}
 
 export function vpnOf(addr: number): number {
   return Math.floor(addr / PAGE_SIZE);
@@ -80,7 +88,7 @@ export class Memory {
       if (!p) {
         if (this.pages.size >= this.maxPages) throw new RangeError('guest memory limit reached');
         // Fresh pages share ZERO_PAGE until written, so a large mostly-unused guest costs little RSS.
-        p = { vpn: v, data: ZERO_PAGE, attrs, shared: true, code: null };
+        p = { vpn: v, data: ZERO_PAGE, attrs, shared: true, code: null, codeBytes: null };
         this.pages.set(v, p);
       } else {
         p.attrs = attrs;
@@ -106,31 +114,40 @@ export class Memory {
   }
 
   /**
-   * Make `p` privately writable: copy shared data (COW) and drop decoded code.
+   * Make `p` privately writable for a write of `size` bytes at page offset `off` (whole page when
+   * omitted): copy shared data (COW) and drop the decoded code if the write touches a byte of a
+   * decoded instruction (self-modifying code). Returns true when code was dropped.
    * Called on every write that misses the write TLB (the write TLB never holds shared or code pages).
    */
-  prepareWrite(p: Page): void {
-    let changed = false;
+  prepareWrite(p: Page, off = 0, size = PAGE_SIZE): boolean {
+    let changed = false, dropped = false;
     if (p.shared) {
       p.data = p.data.slice();
       p.shared = false;
       changed = true;
     }
-    if (p.code !== null) {
-      // Self-modifying code: drop this page's decoded instructions; an instruction that starts on
-      // the previous page and crosses into this one lives in the previous page's cache.
+    if (p.code !== null && overlaps(p.codeBytes, off, size)) {
+      // An instruction that starts on the previous page and crosses into this one lives in the
+      // previous page's cache (its bytes here are marked too).
       p.code = null;
-      const prev = this.pages.get(p.vpn - 1);
-      if (prev && prev.code !== null) { prev.code = null; this.notifyPage(prev.vpn); }
-      changed = true;
+      p.codeBytes = null;
+      if (off < 16) {
+        const prev = this.pages.get(p.vpn - 1);
+        if (prev && prev.code !== null) { prev.code = null; prev.codeBytes = null; this.notifyPage(prev.vpn); }
+      }
+      changed = dropped = true;
     }
     if (changed) this.notifyPage(p.vpn);
+    return dropped;
   }
 
-  /** Mark that code was decoded on `p`: writes must now take the slow path. */
-  markCode(p: Page, cache: unknown[]): void {
+  /** Mark that code was decoded on `p` at [off, off+len): writes must now take the slow path. */
+  markCode(p: Page, cache: unknown[], off: number, len: number): void {
+    const first = p.code === null;
     p.code = cache;
-    this.notifyPage(p.vpn);
+    if (!p.codeBytes) p.codeBytes = new Uint8Array(PAGE_SIZE);
+    p.codeBytes.fill(1, off, Math.min(PAGE_SIZE, off + len));
+    if (first) this.notifyPage(p.vpn);
   }
 
   /** Debugger/loader write: no permission checks; keeps COW and code caches coherent. Returns false if unmapped. */
@@ -139,9 +156,9 @@ export class Memory {
       const a = addr + i;
       const p = this.pages.get(vpnOf(a));
       if (!p) return false;
-      this.prepareWrite(p);
       const off = a - p.vpn * PAGE_SIZE;
       const n = Math.min(PAGE_SIZE - off, bytes.length - i);
+      this.prepareWrite(p, off, n);
       p.data.set(bytes.subarray(i, i + n), off);
       i += n;
     }
@@ -179,8 +196,8 @@ export class Memory {
     for (const v of [...this.pages.keys()]) if (!s.pages.has(v)) this.pages.delete(v);
     for (const [v, e] of s.pages) {
       const p = this.pages.get(v);
-      if (p) { p.data = e.data; p.attrs = e.attrs; p.shared = true; p.code = null; }
-      else this.pages.set(v, { vpn: v, data: e.data, attrs: e.attrs, shared: true, code: null });
+      if (p) { p.data = e.data; p.attrs = e.attrs; p.shared = true; p.code = null; p.codeBytes = null; }
+      else this.pages.set(v, { vpn: v, data: e.data, attrs: e.attrs, shared: true, code: null, codeBytes: null });
     }
     this.notifyAll();
   }

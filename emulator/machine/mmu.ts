@@ -129,13 +129,15 @@ export class Mmu implements PageListener {
     return p.data;
   }
 
-  /** Page for writing `addr` (made private and code-free first), filling the write TLB. */
-  writePage(addr: number): Uint8Array {
+  /**
+   * Page for writing `size` bytes at `addr` (made private first; decoded code it overlaps is
+   * dropped), filling the write TLB unless the page still holds code.
+   */
+  writePage(addr: number, size = 8): Uint8Array {
     const p = this.check(addr, Access.Write);
-    // Writing a page holding decoded code: compiled blocks may be stale, so leave the block now.
-    if (p.code !== null) this.owner.attention = 1;
-    this.memory.prepareWrite(p);
-    if (this.cacheable(p, Access.Write)) {
+    // Overwriting decoded code: compiled blocks may be stale, so the execution loop must look now.
+    if (this.memory.prepareWrite(p, addr & 4095, size)) this.owner.attention = 1;
+    if (p.code === null && this.cacheable(p, Access.Write)) {
       const i = p.vpn & TLB_MASK;
       this.wTag[i] = p.vpn; this.wData[i] = p.data;
     }
@@ -207,14 +209,14 @@ export class Mmu implements PageListener {
 
   write8(addr: number, v: number): void {
     const vpn = Math.floor(addr / PAGE_SIZE), i = vpn & TLB_MASK;
-    const d = this.wTag[i] === vpn ? this.wData[i] : this.writePage(addr);
+    const d = this.wTag[i] === vpn ? this.wData[i] : this.writePage(addr, 1);
     d[addr & 4095] = v;
   }
 
   write16(addr: number, v: number): void {
     const vpn = Math.floor(addr / PAGE_SIZE), i = vpn & TLB_MASK, off = addr & 4095;
     if (off <= 4094) {
-      const d = this.wTag[i] === vpn ? this.wData[i] : this.writePage(addr);
+      const d = this.wTag[i] === vpn ? this.wData[i] : this.writePage(addr, 2);
       d[off] = v; d[off + 1] = v >> 8;
       return;
     }
@@ -224,7 +226,7 @@ export class Mmu implements PageListener {
   write32(addr: number, v: number): void {
     const vpn = Math.floor(addr / PAGE_SIZE), i = vpn & TLB_MASK, off = addr & 4095;
     if (off <= 4092) {
-      const d = this.wTag[i] === vpn ? this.wData[i] : this.writePage(addr);
+      const d = this.wTag[i] === vpn ? this.wData[i] : this.writePage(addr, 4);
       d[off] = v; d[off + 1] = v >> 8; d[off + 2] = v >> 16; d[off + 3] = v >> 24;
       return;
     }
@@ -234,7 +236,7 @@ export class Mmu implements PageListener {
   write64(addr: number, lo: number, hi: number): void {
     const vpn = Math.floor(addr / PAGE_SIZE), i = vpn & TLB_MASK, off = addr & 4095;
     if (off <= 4088) {
-      const d = this.wTag[i] === vpn ? this.wData[i] : this.writePage(addr);
+      const d = this.wTag[i] === vpn ? this.wData[i] : this.writePage(addr, 8);
       d[off] = lo; d[off + 1] = lo >> 8; d[off + 2] = lo >> 16; d[off + 3] = lo >> 24;
       d[off + 4] = hi; d[off + 5] = hi >> 8; d[off + 6] = hi >> 16; d[off + 7] = hi >> 24;
       return;
@@ -250,12 +252,12 @@ export class Mmu implements PageListener {
   /** Fault now if a write of `size` bytes at `addr` would fault (for read-modify-write instructions). */
   probeWrite(addr: number, size: number): void {
     const vpn = Math.floor(addr / PAGE_SIZE);
-    if (this.wTag[vpn & TLB_MASK] !== vpn) this.writePage(addr);
-    if (((addr & 4095) + size) > 4096) this.writePage(addr + size - 1);
+    if (this.wTag[vpn & TLB_MASK] !== vpn) this.writePage(addr, size);
+    if (((addr & 4095) + size) > 4096) this.writePage(addr + size - 1, size);
   }
 
   private writeCross(addr: number, size: number, lo: number, hi: number): void {
-    this.writePage(addr); this.writePage(addr + size - 1);
+    this.writePage(addr, size); this.writePage(addr + size - 1, size);
     for (let k = 0; k < size; k++) {
       const b = k < 4 ? (lo >>> (8 * k)) & 255 : (hi >>> (8 * (k - 4))) & 255;
       this.write8(addr + k, b);
@@ -277,7 +279,7 @@ export class Mmu implements PageListener {
     for (let k = 0; k < size; k++) this.check(addr + k, Access.Write, true);
     for (let k = 0; k < size; k++) {
       const p = this.check(addr + k, Access.Write, true);
-      this.memory.prepareWrite(p);
+      if (this.memory.prepareWrite(p, (addr + k) & 4095, 1)) this.owner.attention = 1;
       p.data[(addr + k) & 4095] = Number((value >> BigInt(8 * k)) & 0xffn);
     }
   }

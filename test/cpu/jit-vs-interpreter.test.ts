@@ -184,3 +184,29 @@ describe('self-modifying code in compiled blocks', () => {
     expect(jit).toBe(76n);
   });
 });
+
+describe('data next to code', () => {
+  it('stores to non-code bytes of a code page keep the decoded code and compiled blocks', () => {
+    const bytes = nasm(`
+      mov ecx, 1000
+    l: add dword [rel counter], 3
+      dec ecx
+      jnz l
+      ud2
+    counter: dd 0`);
+    const memory = new Memory();
+    memory.map(0x100000, 0x1000, Attr.Present | Attr.Writable | Attr.Executable);
+    memory.writeBytes(0x100000, bytes);
+    const core = new Core(memory);
+    core.rip = 0x100000;
+    core.deliverHook = (c) => c.stop('end');
+    core.run(100);
+    const loopHead = core.fetch(0x100005);
+    core.run(10_000);
+    expect(memory.readBytes(0x100000 + bytes.length - 4, 4)).toEqual(new Uint8Array([0xb8, 0x0b, 0, 0])); // 3000
+    expect(core.fetch(0x100005)).toBe(loopHead); // not re-decoded
+    // Overwriting an instruction byte still drops it.
+    memory.writeBytes(0x100005, new Uint8Array([0x90]));
+    expect(core.fetch(0x100005)).not.toBe(loopHead);
+  });
+});
