@@ -2,7 +2,7 @@
 // client. Each test states what a user of an editor would see.
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -152,6 +152,49 @@ describe('settings (workspace/configuration)', () => {
     } finally {
       await c.shutdown();
     }
+  });
+});
+
+describe('settings: extra entries and include paths', () => {
+  it('a label listed in swapgs-lab.entries.syscall is linted as a syscall entry', async () => {
+    // Installed from C: nothing in this file writes IA32_LSTAR.
+    const text = 'bits 64\nsection .text\nmy_entry:\n    push rcx\n    o64 sysret\n';
+    const plain = new LspTestClient();
+    const withEntry = new LspTestClient();
+    try {
+      await plain.initialize({});
+      await withEntry.initialize({ entries: { syscall: ['my_entry'] } });
+      const u = uri('entries');
+      await plain.open(u, text);
+      await withEntry.open(u, text);
+      expect((await plain.diagnosticsFor(u)).filter((d) => d.code === 'stack-before-kernel-rsp')).toEqual([]);
+      const d = (await withEntry.diagnosticsFor(u)).find((x) => x.code === 'stack-before-kernel-rsp');
+      expect(d?.range.start.line).toBe(lineOf(text, 'push rcx'));
+    } finally {
+      await plain.shutdown();
+      await withEntry.shutdown();
+    }
+  });
+
+  it('swapgs-lab.includePaths is searched by %include', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'swapgs-incpath-'));
+    const incDir = path.join(dir, 'include');
+    mkdirSync(incDir);
+    writeFileSync(path.join(incDir, 'pcpu.inc'), 'struc pcpu\n    .rsp: resq 1\nendstruc\n');
+    const main = path.join(dir, 'main.asm');
+    const text = 'bits 64\n%include "pcpu.inc"\nsection .text\n_start:\n    mov rax, [gs:pcpu.rsp]\n    hlt\n';
+    writeFileSync(main, text);
+    const c = new LspTestClient();
+    try {
+      await c.initialize({ includePaths: [incDir] });
+      await c.open(fileUri(main), text);
+      const diags = await c.diagnosticsFor(fileUri(main));
+      expect(diags.filter((d) => d.range.start.line <= lineOf(text, 'mov rax')).map((d) => d.message)).toEqual([]);
+    } finally {
+      await c.shutdown();
+    }
+    await client.open(fileUri(main), text);
+    expect((await client.diagnosticsFor(fileUri(main))).some((d) => d.range.start.line === lineOf(text, '%include'))).toBe(true);
   });
 });
 
