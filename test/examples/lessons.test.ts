@@ -2,7 +2,8 @@
 // assembles like nasm, lints clean and runs to its stated output; each broken twin shows exactly
 // its one bug, through the built CLI (dist/cli.js) as a learner would run it.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -73,10 +74,20 @@ describe('examples/', () => {
   for (const lesson of LESSONS) {
     const file = path.join('examples', lesson.file);
 
-    it(`${lesson.file}: assembles with nasm -f bin (it is plain NASM)`, () => {
-      const r = spawnSync('nasm', ['-f', 'bin', file, '-o', '/dev/null'], { cwd: root, encoding: 'utf8' });
-      expect(r.stderr).toBe('');
-      expect(r.status).toBe(0);
+    it(`${lesson.file}: swapgs-lab asm makes the same bytes as nasm -f bin`, () => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'lesson-'));
+      try {
+        const theirs = path.join(dir, 'nasm.bin');
+        const ours = path.join(dir, 'ours.bin');
+        const r = spawnSync('nasm', ['-f', 'bin', file, '-o', theirs], { cwd: root, encoding: 'utf8' });
+        expect(r.stderr).toBe('');
+        expect(r.status).toBe(0);
+        const a = cliRun(['asm', file, '-o', ours]);
+        expect(a.code, a.err).toBe(0);
+        expect(readFileSync(ours).equals(readFileSync(theirs))).toBe(true);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it.skipIf(!available.has('lint'))(`${lesson.file}: lint reports ${lesson.rules.join(', ') || 'nothing'}`, () => {
