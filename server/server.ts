@@ -23,6 +23,7 @@ import { toLspDiagnostic } from './features/convert';
 import { inlayHints, semanticTokens, SEMANTIC_TOKEN_MODIFIERS, SEMANTIC_TOKEN_TYPES } from './features/gs-marks';
 import { hover } from './features/hover';
 import { definition, highlights, prepareRename, references, rename } from './features/navigation';
+import { documentLinks } from './features/links';
 import { documentSymbols, foldingRanges } from './features/symbols';
 import { RecordingFileHost, uriToPath } from './file-host';
 import { ModelCache, type DocumentModel } from './model';
@@ -185,6 +186,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
         completionProvider: { triggerCharacters: ['.', '%'] }, // mnemonics, registers, labels, macros, MSR names
         documentSymbolProvider: true, // sections, labels (locals nested), macros, strucs and fields
         foldingRangeProvider: true, // sections, labels, macros, strucs
+        documentLinkProvider: {}, // %include / incbin file names open the file they resolve to
         definitionProvider: true, // labels, local labels, struc fields, macros, %defines
         referencesProvider: true, // same names as definition
         documentHighlightProvider: true, // the other occurrences of the name under the cursor
@@ -264,6 +266,12 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     guard('documentSymbol', [], async (p: { textDocument: { uri: string } }) => {
       const m = await currentModel(p.textDocument.uri);
       return m ? documentSymbols(m) : [];
+    }),
+  );
+  connection.onDocumentLinks(
+    guard('documentLink', [], async (p: { textDocument: { uri: string } }) => {
+      const m = await currentModel(p.textDocument.uri);
+      return m ? documentLinks(m, new RecordingFileHost()) : [];
     }),
   );
   connection.onFoldingRanges(

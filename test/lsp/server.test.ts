@@ -52,6 +52,7 @@ describe('initialize', () => {
         'completionProvider',
         'documentSymbolProvider',
         'foldingRangeProvider',
+        'documentLinkProvider',
         'definitionProvider',
         'referencesProvider',
         'documentHighlightProvider',
@@ -195,6 +196,18 @@ describe('settings: extra entries and include paths', () => {
     }
     await client.open(fileUri(main), text);
     expect((await client.diagnosticsFor(fileUri(main))).some((d) => d.range.start.line === lineOf(text, '%include'))).toBe(true);
+  });
+
+  it('the file name of an %include links to the file it resolves to', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'swapgs-link-'));
+    writeFileSync(path.join(dir, 'defs.inc'), '%define X 1\n');
+    const main = path.join(dir, 'main.asm');
+    const text = 'bits 64\n%include "defs.inc"\n%include "missing.inc"\n';
+    await client.open(fileUri(main), text);
+    const links = await client.request<{ range: { start: { line: number; character: number } }; target: string }[]>('textDocument/documentLink', {
+      textDocument: { uri: fileUri(main) },
+    });
+    expect(links.map((l) => [l.range.start, l.target])).toEqual([[posOf(text, 'defs.inc'), fileUri(path.join(dir, 'defs.inc'))]]);
   });
 });
 

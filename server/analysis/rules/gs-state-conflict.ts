@@ -16,14 +16,14 @@ interface Conflict {
   sig: string;
 }
 
-function conflicts(L: LInsn, facts: readonly Fact[]): Conflict[] {
+function conflicts(ctx: RuleContext, L: LInsn, facts: readonly Fact[]): Conflict[] {
   if (facts.length < 2) return [];
   const access = L.effects.some((e) => e.kind === 'gs-access');
   const relevant = access || L.effects.some((e) => e.kind === 'swapgs' || e.kind === 'return-to-user');
   if (!relevant) return [];
   const groups = new Map<string, Fact[]>();
   for (const f of facts) {
-    if (f.unchecked || f.gs === 'unknown') continue;
+    if (f.unchecked || f.gs === 'unknown' || fromUncheckedSwapgs(ctx, f)) continue;
     const g = access ? `${f.entry}` : `${f.entry}/${f.origin}`;
     groups.set(g, [...(groups.get(g) ?? []), f]);
   }
@@ -35,6 +35,16 @@ function conflicts(L: LInsn, facts: readonly Fact[]): Conflict[] {
     out.push({ k, u, sig: [...new Set(group.map((f) => `${f.gs}@${f.gsSite}`))].sort().join(' ') });
   }
   return out;
+}
+
+/**
+ * The fact's GS base comes from a swapgs that both interrupted modes reach (already reported by
+ * swapgs-without-cpl-check): its consequences are not reported again as a conflict.
+ */
+function fromUncheckedSwapgs(ctx: RuleContext, f: Fact): boolean {
+  if (f.gsSite < 0 || ctx.entries[f.entry]?.kind !== 'interrupt') return false;
+  const at = ctx.facts(f.gsSite);
+  return at.some((x) => x.group === f.group && x.origin === 'user') && at.some((x) => x.group === f.group && x.origin === 'kernel');
 }
 
 const firstSeen = new WeakMap<object, Map<number, { i: number; sig: string }>>();
@@ -49,7 +59,7 @@ function firstConflict(ctx: RuleContext, entry: number): { i: number; sig: strin
     m = new Map();
     const points = new Map<number, Conflict[]>();
     for (const i of ctx.walk.order) {
-      const cs = conflicts(ctx.p.insns[i]!, ctx.facts(i));
+      const cs = conflicts(ctx, ctx.p.insns[i]!, ctx.facts(i));
       if (cs.length) points.set(i, cs);
     }
     if (points.size) {
@@ -83,7 +93,7 @@ export const rule: Rule = {
   id: 'gs-state-conflict',
   on: ['gs-access', 'swapgs', 'return-to-user'],
   check(L, facts, ctx) {
-    for (const { k, u, sig } of conflicts(L, facts)) {
+    for (const { k, u, sig } of conflicts(ctx, L, facts)) {
       const first = firstConflict(ctx, k.entry);
       if (!first || first.i !== L.index || first.sig !== sig) continue;
       const where = (f: Fact) =>
