@@ -128,3 +128,44 @@ at_ltr:
     expect(n.report?.err).toBe(0n);
   });
 });
+
+describe('LLDT and LDT selectors (SDM Vol 2A LLDT; Vol 3A 3.5.1)', () => {
+  it('loads a data segment through an LDT selector (TI=1) after lldt', () => {
+    // GDT 0x30 becomes an LDT descriptor (type 2, 16 bytes) for `ldt`, whose entry 1 is a data
+    // segment with base 0x4400.
+    const sb = sandbox(`
+    lea rax, [ldt]
+    mov edx, eax
+    shl edx, 16
+    or edx, 0x0f                   ; limit 15 (two entries), base 15:0
+    mov [gdt + 0x30], edx
+    mov rdx, rax
+    shr rdx, 16
+    and edx, 0xff
+    mov ecx, eax
+    and ecx, 0xff000000
+    or edx, ecx
+    or edx, 0x8200                 ; present, type 2 (LDT)
+    mov [gdt + 0x34], edx
+    shr rax, 32
+    mov [gdt + 0x38], eax
+    mov dword [gdt + 0x3c], 0
+    mov ax, 0x30
+    lldt ax
+    mov ax, 0x0c                   ; index 1, TI=1, RPL 0
+    mov fs, ax
+    mov ecx, 0xC0000100
+    rdmsr
+    mov [scratch], eax
+    sldt word [scratch + 8]
+    hlt`, { data: 'section .data\nalign 8\nldt: dq 0, 0x00cf93004400ffff\nsection .bss\nscratch: resq 2' });
+    expect(sb.result.kind).toBe('halted');
+    expect(sb.q('scratch') & 0xffffffffn).toBe(0x4400n);
+    expect(sb.q('scratch', 8) & 0xffffn).toBe(0x30n);
+  });
+  it('a TI=1 selector without an LDT is #GP(selector)', () => {
+    const sb = sandbox('    mov ax, 0x0c\n    mov ds, ax');
+    expect(sb.result).toMatchObject({ kind: 'exit', exitCode: 113 });
+    expect(sb.report?.err).toBe(0x0cn);
+  });
+});
