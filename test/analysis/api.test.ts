@@ -449,3 +449,35 @@ entry:
     expect(findings(lint(src))).toEqual([]);
   });
 });
+
+describe('one mistake, one report', () => {
+  test('a CPL test whose branches rejoin before swapgs: swapgs-without-cpl-check, and no conflict on top', () => {
+    const src = `bits 64
+section .text align=4096
+_start:
+    mov ecx, 0xC0000101
+    xor eax, eax
+    xor edx, edx
+    wrmsr
+    hlt
+; swapgs-lab: interrupt-entry
+isr:
+    test byte [rsp+8], 3
+    jz .k
+    nop
+.k:
+    swapgs
+    lfence
+    inc qword [gs:0]
+    test byte [rsp+8], 3
+    jz .out
+    swapgs
+.out:
+    iretq
+`;
+    expect(findings(lint(src))).toEqual([
+      `swapgs-without-cpl-check@${linesWith(src, '    swapgs')[0]}`,
+      `gs-user-base-on-kernel-return@${linesWith(src, 'iretq')[0]}`,
+    ]);
+  });
+});
