@@ -315,9 +315,11 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     }),
   );
   connection.languages.inlayHint.on(
-    guard('inlayHint', [], async (p: { textDocument: { uri: string }; range: { start: { line: number }; end: { line: number } } }) => {
+    guard('inlayHint', [], async (p: { textDocument: { uri: string }; range: { start: { line: number }; end: { line: number; character: number } } }) => {
       const m = await currentModel(p.textDocument.uri);
-      return m ? inlayHints(m, { startLine: p.range.start.line, endLine: p.range.end.line }) : [];
+      // An end at column 0 does not include that line.
+      const endLine = p.range.end.character === 0 && p.range.end.line > p.range.start.line ? p.range.end.line - 1 : p.range.end.line;
+      return m ? inlayHints(m, { startLine: p.range.start.line, endLine }) : [];
     }),
   );
   connection.languages.semanticTokens.on(

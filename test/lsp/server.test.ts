@@ -447,6 +447,32 @@ describe('GS state in the editor', () => {
   });
 });
 
+describe('GS state where paths disagree', () => {
+  it('marks the gs: operand conflictGs and the hint says both bases', async () => {
+    const text = readFileSync(path.join(FIXTURES, 'entry-skips-swapgs.asm'), 'utf8');
+    const u = uri('conflict');
+    await client.open(u, text);
+    expect((await client.diagnosticsFor(u)).some((d) => d.code === 'gs-state-conflict')).toBe(true);
+    const { data } = await client.request<{ data: number[] }>('textDocument/semanticTokens/full', { textDocument: { uri: u } });
+    const target = posOf(text, '[gs:0x10]', 0, 1);
+    let line = 0;
+    let col = 0;
+    let mods: number | undefined;
+    for (let i = 0; i < data.length; i += 5) {
+      line += data[i]!;
+      col = data[i]! === 0 ? col + data[i + 1]! : data[i + 1]!;
+      if (line === target.line && col === target.character) mods = data[i + 4];
+    }
+    expect(mods).toBe(1 << 2); // conflictGs, third modifier of the legend
+    const hints = await client.request<InlayHint[]>('textDocument/inlayHint', {
+      textDocument: { uri: u },
+      range: { start: { line: target.line, character: 0 }, end: { line: target.line + 1, character: 0 } },
+    });
+    expect(hints.map((h) => String(h.label))).toEqual(['GS: user/kernel?']);
+    expect(String(hints[0]!.tooltip)).toMatch(/user on some paths, kernel on others/);
+  });
+});
+
 describe('code actions', () => {
   async function fixAndRelint(text: string, rule: string, title: RegExp): Promise<{ fixed: string; diags: Diagnostic[] }> {
     const u = uri('fix');
