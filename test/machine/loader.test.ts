@@ -84,3 +84,18 @@ describe('LineTable', () => {
     expect(t.addressesOf('k.asm', 6)).toEqual([0x100006]);
   });
 });
+
+describe('planLoad limits and conflicts', () => {
+  it('refuses an image that would map more than the limit, naming the section', () => {
+    const p = nasmProgram('bits 64\norg 0x100000\nsection .text\n_start: hlt\nsection .bss\nbig: resb 0x30000000\n');
+    const r = planLoad(p, { cpus: 1 });
+    expect(r.ok ? '' : r.error).toMatch(/more than 512 MiB.*\.bss/);
+  });
+  it('maps a page shared by a user and a supervisor section user-accessible, with a warning', () => {
+    const p = nasmProgram('bits 64\norg 0x100000\nsection .text\n_start: hlt\nsection .user_text follows=.text align=1\nu: hlt\n');
+    const r = planLoad(p, { cpus: 1 });
+    if (!r.ok) throw new Error(r.error);
+    expect(r.plan.pages.find((x) => x.addr === 0x100000)?.user).toBe(true);
+    expect(r.plan.warnings.join('\n')).toMatch(/holds both \.text and \.user_text/);
+  });
+});
