@@ -15,6 +15,8 @@ import { readDescriptor, segmentFromDescriptor, selErr, nullSegment } from './se
 import { emitGs, noteIf, sysOf, u64 } from './state';
 
 const EFER_SCE = 1;
+/** iretq and sysret leave the kernel however it was entered (Linux returns from some syscalls with iretq). */
+const RETURN_KINDS = ['interrupt', 'exception', 'syscall'] as const;
 const CANON = 2 ** 47;
 
 /** The flat 64-bit code segment SYSCALL/SYSRET load without reading the GDT (SDM Vol 2B SYSCALL). */
@@ -89,7 +91,7 @@ function sysret(long: boolean): Handler {
     c.setSegment(Seg.CS, flatCode(((long ? base + 16 : base) | 3) & 0xffff, 3, long));
     c.setSegment(Seg.SS, flatData(((base + 8) | 3) & 0xffff, 3));
     c.nextRip = rip;
-    sysOf(c).observer.popFrame?.(c, ['syscall'], c.getAddr(4));
+    sysOf(c).observer.popFrame?.(c, RETURN_KINDS, c.getAddr(4));
     emitGs(c, { kind: 'cpl', cause: 'sysret', from: 0, to: 3 }, from);
     if (!long) compatibilityMode(c, 'sysret (32-bit form)');
   };
@@ -174,7 +176,7 @@ const iretq = (c: Core, d: Decoded): void => {
   c.nextRip = csd.long ? signedRip : ripLo;
   if (newCpl > oldCpl) invalidateDataSegments(c);
   const sys = sysOf(c);
-  sys.observer.popFrame?.(c, ['interrupt', 'exception'], sp);
+  sys.observer.popFrame?.(c, RETURN_KINDS, sp);
   if (newCpl !== oldCpl) emitGs(c, { kind: 'cpl', cause: 'iret', from: oldCpl, to: newCpl }, d.ip);
   if (!csd.long) compatibilityMode(c, 'iretq');
 };
