@@ -4,7 +4,7 @@
 
 import * as iced from 'iced-x86';
 import type { InstructionRecord } from '../../emulator/asm/types';
-import { PRIVILEGED_MNEMONICS } from './policy';
+import { FLAG_REGISTERS, PRIVILEGED_MNEMONICS } from './policy';
 
 const { Code, Decoder, DecoderOptions, FlowControl, InstructionInfoFactory, InstructionInfoOptions, Mnemonic, OpAccess, OpKind, Register, ConditionCode } = iced;
 
@@ -90,8 +90,7 @@ export interface LInsn {
 const STATE_EFFECTS: ReadonlySet<Effect['kind']> = new Set([
   'swapgs', 'lfence', 'rsp-adjust', 'rsp-save', 'rsp-write', 'slot-load', 'interrupt-flag', 'fsgsbase', 'wrmsr', 'rdmsr',
 ]);
-/** Registers whose constants the walk tracks (kept in sync with policy FLAG_REGISTERS). */
-const TRACKED = ['rbx', 'r12', 'r13', 'r14', 'r15'];
+
 
 const GPR_NAMES: Record<string, Gpr> = {};
 (() => {
@@ -353,7 +352,7 @@ function lowerOne(index: number, rec: InstructionRecord, ins: iced.Instruction, 
   lowerEffects(L, ins, rspMemory);
   L.neutral =
     !L.effects.some((e) => STATE_EFFECTS.has(e.kind)) &&
-    !TRACKED.some((r) => L.regsWritten.has(r)) &&
+    !FLAG_REGISTERS.some((r) => L.regsWritten.has(r)) &&
     L.flow !== 'call' &&
     L.flow !== 'icall' &&
     L.mnemonic !== 'syscall';
