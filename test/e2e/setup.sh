@@ -34,8 +34,14 @@ done
 # node-gyp ships inside npm; prefer the headers installed next to node (no download) when they match.
 npm_dir="$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")"
 [[ -d "$npm_dir/node_modules/node-gyp" ]] || npm_dir="$(npm root -g)/npm"
-GYP="$npm_dir/node_modules/node-gyp/bin/node-gyp.js"
-[[ -f "$GYP" ]] || die "cannot find node-gyp inside npm ($GYP)"
+gyp_js="$npm_dir/node_modules/node-gyp/bin/node-gyp.js"
+if [[ -f "$gyp_js" ]]; then
+  GYP=(node "$gyp_js")
+elif command -v node-gyp >/dev/null; then
+  GYP=(node-gyp) # e.g. Debian's node-gyp package, when npm comes without it
+else
+  die "cannot find node-gyp (looked in $npm_dir and on PATH)"
+fi
 node_prefix="$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")"
 gyp_args=(rebuild -j 2)
 if [[ -f "$node_prefix/include/node/node_version.h" ]] &&
@@ -58,10 +64,10 @@ for dir in "$vs_modules"/*/binding.gyp "$vs_modules"/@*/*/binding.gyp; do
   dir="$(dirname "$dir")"
   case "$dir" in *windows-*) continue ;; esac # Windows-only modules do not build here
   echo "  node-gyp ${dir#"$vs_modules/"}" >&2
-  (cd "$dir" && node "$GYP" "${gyp_args[@]}" >"$work/gyp.log" 2>&1) || { tail -30 "$work/gyp.log" >&2; die "building $dir failed"; }
+  (cd "$dir" && "${GYP[@]}" "${gyp_args[@]}" >"$work/gyp.log" 2>&1) || { tail -30 "$work/gyp.log" >&2; die "building $dir failed"; }
 done
 echo "  node-gyp argon2" >&2
-(cd "$work/node_modules/argon2" && node "$GYP" "${gyp_args[@]}" -- -Dmodule_name=argon2 \
+(cd "$work/node_modules/argon2" && "${GYP[@]}" "${gyp_args[@]}" -- -Dmodule_name=argon2 \
   -Dmodule_path=lib/binding/napi-v3 -Dnapi_build_version=3 >"$work/gyp.log" 2>&1) ||
   { tail -30 "$work/gyp.log" >&2; die "building argon2 failed"; }
 
