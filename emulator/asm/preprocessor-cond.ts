@@ -88,9 +88,10 @@ export function tokenTypeTest(type: string, exp: readonly Token[]): boolean {
   if (type === 'empty') return exp.length === 0;
   if (type === 'token') return exp.length === 1;
   let i = 0;
-  // NASM accepts a leading minus on %ifnum.
+  // NASM accepts a leading minus on %ifnum, and looks only at the first token
+  // (`%ifnum 2+3` is true in nasm 2.16.01).
   if (type === 'num' && exp[0]?.kind === 'op' && exp[0].text === '-') i = 1;
-  if (exp.length !== i + 1) return false;
+  if (exp.length <= i) return false;
   const k = exp[i]!.kind;
   return type === 'num' ? k === 'number' : type === 'str' ? k === 'string' : k === 'ident';
 }

@@ -88,7 +88,13 @@ interface MMacro {
 
 interface SourceBase {
   frames: ExpansionFrame[];
+  /**
+   * The open %if blocks. As in nasm they belong to the file: macro and %rep expansions share
+   * their file's array, so an %if left open by a macro stays open after it (nasm behaviour).
+   */
   conds: Cond[];
+  /** conds.length when this expansion started; %exitmacro / %exitrep drop the blocks above it. */
+  condBase: number;
   /** Fixed `site` for every line (macro expansions); undefined: each line is its own site. */
   site?: SourceRange;
 }
@@ -115,7 +121,6 @@ interface RepSource extends SourceBase {
   lines: RawLine[];
   index: number;
   remaining: number;
-  reported?: boolean;
 }
 type Source = FileSource | MacroSource | RepSource;
 
@@ -234,16 +239,23 @@ class Preprocessor {
     }
     const phys = text.split('\n');
     if (phys.length > 0 && phys[phys.length - 1] === '') phys.pop();
-    this.stack.push({ kind: 'file', file, phys, next: 0, frames, conds: [], site });
+    this.stack.push({ kind: 'file', file, phys, next: 0, frames, conds: [], condBase: 0, site });
   }
 
   private popSource(): void {
     const src = this.stack.pop()!;
     this.cur = src;
     if (this.defining && this.defining.src === src) this.endOfSourceWhileDefining();
-    // A %rep body repeats; its unclosed %if is reported once, not once per iteration.
-    if (!(src.kind === 'rep' && src.reported)) for (const c of src.conds) this.error(c.range, 'unterminated %if: no matching %endif');
-    if (src.kind === 'rep' && src.conds.length > 0) src.reported = true;
+    if (src.kind === 'file') {
+      // One error per opening line (a %rep body may have opened the same %if many times).
+      const seen = new Set<string>();
+      for (const c of src.conds) {
+        const key = `${c.range.file}:${c.range.line}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        this.error(c.range, 'unterminated %if: no matching %endif before the end of the file');
+      }
+    }
     if (src.kind === 'macro') {
       this.macroDepth--;
       src.mac.active--;
@@ -252,7 +264,6 @@ class Preprocessor {
       // Next iteration of the %rep body.
       src.remaining--;
       src.index = 0;
-      src.conds = [];
       this.stack.push(src);
     }
     this.cur = this.stack[this.stack.length - 1];
@@ -446,6 +457,8 @@ class Preprocessor {
       this.warning(t.range, `\`${text}\`: environment variables are not available; expands to nothing`);
       return [];
     }
+    // nasm leaves %? and %?? alone outside a macro.
+    if (!mac && (text === '%?' || text === '%??')) return undefined;
     if (!mac) {
       this.error(t.range, `\`${text}\`: not in a macro call`);
       return [];
@@ -550,7 +563,10 @@ class Preprocessor {
     }
     const nameTok = tokens[at]!;
     const argToks = tokens.slice(at + 1);
-    const given = argToks.length === 0 ? 0 : splitArgs(argToks, 0, argToks.length, false).length;
+    // `m %1` with an empty %1 still passes one (empty) parameter in nasm: the written line had
+    // text after the name even though nothing is left of it.
+    const emptyArg = argToks.length === 0 && raw.tokens.length > at + 1 && raw.tokens.slice(at + 1).every((t) => t.kind === 'param');
+    const given = argToks.length === 0 ? (emptyArg ? 1 : 0) : splitArgs(argToks, 0, argToks.length, false).length;
     const mac = macs.find((m) => given >= m.min && (given <= m.max || m.greedy)) ?? macs.find((m) => given >= m.min && given <= m.max);
     if (!mac) {
       const m = macs[0]!;
@@ -562,12 +578,17 @@ class Preprocessor {
       return true;
     }
     let params: Token[][];
-    if (argToks.length === 0) params = [];
+    // nasm 2.16 drops every argument of a `0+` macro (there is no parameter to be greedy).
+    if (mac.max === 0) params = [];
+    else if (argToks.length === 0) params = emptyArg ? [[]] : [];
     else if (mac.greedy && given > mac.max) params = splitGreedy(argToks, mac.max);
     else params = splitArgs(argToks, 0, argToks.length, false);
-    if (params.length > 0 && params[params.length - 1]!.length === 0 && argToks.length > 0) {
-      // nasm 2.16 matches first, then drops one trailing empty parameter (`m a,`).
-      this.warning(argToks[argToks.length - 1]!.range, `dropping trailing empty parameter in call to multi-line macro \`${mac.name}\``);
+    if (params.length > 0 && params[params.length - 1]!.length === 0) {
+      // nasm 2.16 matches first, then drops one trailing empty parameter (`m a,`; defaults
+      // then fill it), warning when it was written that way.
+      if (argToks.length > 0) {
+        this.warning(argToks[argToks.length - 1]!.range, `dropping trailing empty parameter in call to multi-line macro \`${mac.name}\``);
+      }
       params.pop();
     }
     for (let j = params.length; j < mac.max && j - mac.min < mac.defaults.length; j++) {
@@ -590,7 +611,8 @@ class Preprocessor {
       label: label[0],
       callRange,
       frames: [...src.frames, frame],
-      conds: [],
+      conds: src.conds,
+      condBase: src.conds.length,
       site: src.site ?? raw.range,
     });
     if (raw.comment) this.emit([], raw, src);
@@ -654,7 +676,8 @@ class Preprocessor {
       index: 0,
       remaining: d.count - 1,
       frames: [...src.frames, frame],
-      conds: [],
+      conds: src.conds,
+      condBase: src.conds.length,
       site: src.site,
     });
   }
@@ -791,6 +814,8 @@ class Preprocessor {
       const s = this.stack[i]!;
       if (s.kind === 'file') break;
       if (s.kind === kind) {
+        // %if blocks opened inside the exited expansion end with it (nasm's condcnt).
+        s.conds.length = Math.min(s.conds.length, s.condBase);
         while (this.stack.length > i) {
           const top = this.stack.pop()!;
           if (top.kind === 'macro') {

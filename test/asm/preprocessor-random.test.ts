@@ -12,7 +12,7 @@ import { memHost } from './pp-host';
 import { program } from './pp-random-gen';
 
 // PP_RANDOM_SEEDS=N explores more programs locally.
-const COUNT = Number(process.env.PP_RANDOM_SEEDS ?? 120);
+const COUNT = Number(process.env.PP_RANDOM_SEEDS ?? 300);
 
 const norm = (text: string) =>
   lexLine(text, 'x', 0)
