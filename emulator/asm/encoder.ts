@@ -31,6 +31,8 @@ type Fail = 'none' | 'size' | 'kind';
 
 let encoder: Encoder | undefined;
 let instr: Instruction | undefined;
+/** Register numbers of the memory operand as finally encoded (after NASM's split/swap), for fix-ups. */
+const lastMem = { used: false, base: -1, index: -1 };
 
 /** Encode one instruction. Never throws: bad input gives `{ ok: false, message }` in NASM's words. */
 export function encodeInstruction(req: EncodeRequest): EncodeResult {
@@ -489,6 +491,7 @@ function build(req: EncodeRequest, ops: Op[], m: Match, pre: Prefixes, rawOsize:
   if (noW !== undefined) { code = noW; narrow = true; }
 
   I.code = code;
+  lastMem.used = false;
   I.segmentPrefix = Register.None;
   I.hasLockPrefix = pre.lock;
   I.hasRepePrefix = pre.rep;
@@ -559,7 +562,7 @@ function build(req: EncodeRequest, ops: Op[], m: Match, pre: Prefixes, rawOsize:
     if (DROP_F3.has(code)) b = dropPrefix(b, 0xf3);
     if (drop66) b = dropPrefix(b, 0x66);
     if (forceW) b = withRexW(b);
-    if (cand.encoding === 4 /* 3DNow! */) b = fix3dnowRex(b, ops, m);
+    if (cand.encoding === EncodingKind.D3NOW) b = fix3dnowRex(b);
     return nasmPrefixOrder(extra, b, cand);
   };
   let out: Uint8Array;
@@ -588,7 +591,6 @@ function build(req: EncodeRequest, ops: Op[], m: Match, pre: Prefixes, rawOsize:
     if (/AH, CH, DH, BH/.test(msg) || /REX prefix/.test(msg)) return { ok: false, message: 'cannot use high byte register in rex instruction', retry: false };
     return { ok: false, message: 'invalid combination of opcode and operands', retry: true };
   }
-  void target;
   return { ok: true, bytes: out, warning: warnings.length ? warnings.join('; ') : undefined };
 }
 
@@ -624,19 +626,12 @@ function withRexW(bytes: Uint8Array): Uint8Array {
 }
 
 /** iced 1.21 leaves out REX.B/X for 3DNow! memory operands with r8..r15 (NASM writes it). */
-function fix3dnowRex(bytes: Uint8Array, ops: Op[], m: Match): Uint8Array {
-  const mem = ops.find((o) => o.src.kind === 'mem');
-  if (!mem) return bytes;
+function fix3dnowRex(bytes: Uint8Array): Uint8Array {
+  if (!lastMem.used) return bytes;
   const n = prefixEnd(bytes);
   if ((bytes[n] & 0xf0) === 0x40) return bytes;
-  let rex = 0;
-  if (mem.base && mem.base.num >= 8) rex |= 1;
-  if (mem.index && mem.index.num >= 8) rex |= 2;
-  const src = mem.src as Extract<EncOperand, { kind: 'mem' }>;
-  if (!mem.base && mem.index && !src.nosplit && (src.scale === 1 || src.scale === 2) && mem.index.num >= 8) rex |= 1;
-  if (src.scale === 1 && !mem.base && mem.index && mem.index.num >= 8) rex &= ~2;
+  const rex = (lastMem.base >= 8 ? 1 : 0) | (lastMem.index >= 8 ? 2 : 0);
   if (!rex) return bytes;
-  void m;
   const out = new Uint8Array(bytes.length + 1);
   out.set(bytes.subarray(0, n), 0);
   out[n] = 0x40 | rex;
@@ -730,6 +725,9 @@ function setMemory(I: Instruction, j: number, k: K, op: Op, req: EncodeRequest, 
     const t = base; base = index; index = t;
   }
   I.setOpKind(j, OpKind.Memory);
+  lastMem.used = true;
+  lastMem.base = base ? base.num : -1;
+  lastMem.index = index ? index.num : -1;
   I.segmentPrefix = m.segment ? (registerInfo(m.segment.toLowerCase())?.reg ?? Register.None) : Register.None;
   I.memoryIndex = index ? index.reg : Register.None;
   I.memoryIndexScale = index ? scale : 1;
@@ -774,11 +772,11 @@ function setMemory(I: Instruction, j: number, k: K, op: Op, req: EncodeRequest, 
   else if (m.hasSymbol) size = wide;
   else if (d32 === 0n) size = 0;
   // EVEX: ask for disp8 and let iced compress it (disp8*N, SDM vol. 2A 2.7.5) or widen it, as NASM does.
-  else if (cand.encoding === 2) size = 1;
+  else if (cand.encoding === EncodingKind.EVEX) size = 1;
   else size = d32 >= -128n && d32 <= 127n ? 1 : wide;
   if (size === 1 && (disp < -128n || disp > 255n)) warnings.push('byte data exceeds bounds');
   if (size !== 1 && (disp < -(1n << 31n) || disp > 0xffffffffn)) warnings.push('dword data exceeds bounds');
-  const stored = size === 1 && cand.encoding !== 2 ? BigInt.asIntN(8, disp) : d32;
+  const stored = size === 1 && cand.encoding !== EncodingKind.EVEX ? BigInt.asIntN(8, disp) : d32;
   I.memoryDisplacement = BigInt.asUintN(a32 ? 32 : 64, size === 0 ? 0n : stored);
   I.memoryDisplSize = size;
   return undefined;
@@ -798,7 +796,7 @@ function nasmPrefixOrder(extra: number[], bytes: Uint8Array, cand: Candidate): U
   else if (cand.mandatory === MandatoryPrefix.PF3) mandatory = 0xf3;
   else if (cand.mandatory === MandatoryPrefix.PF2) mandatory = 0xf2;
   let tail: number[] = [];
-  if (mandatory >= 0 && cand.encoding === 0) {
+  if (mandatory >= 0 && cand.encoding === EncodingKind.Legacy) {
     const at = pfx.lastIndexOf(mandatory);
     if (at >= 0) { pfx.splice(at, 1); tail = [mandatory]; }
   }
