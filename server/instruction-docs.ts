@@ -65,6 +65,23 @@ export const GS_SELECTOR_LOAD: HiddenEffect = E(
   'Intel SDM Vol. 3A 3.4.4',
 );
 
+/** `mov crN, r`: what the control register governs that entry code cares about. */
+export const CONTROL_REGISTER_WRITES: Readonly<Record<string, HiddenEffect>> = {
+  cr0: E('Writes CR0: PG (bit 31) paging, WP (bit 16) write-protect in ring 0, PE (bit 0) protected mode.', 'Intel SDM Vol. 3A 2.5'),
+  cr3: E('Writes CR3: the page-table root; flushes non-global TLB entries (PCID rules aside).', 'Intel SDM Vol. 3A 2.5, 4.10.4'),
+  cr4: E(
+    'Writes CR4: FSGSBASE (bit 16) allows rd/wr{fs,gs}base at any CPL, SMEP (bit 20) / SMAP (bit 21) stop the kernel executing / touching user pages, PCIDE (bit 17).',
+    'Intel SDM Vol. 3A 2.5',
+  ),
+  cr8: E('Writes CR8: the task priority (interrupts at or below this class are held).', 'Intel SDM Vol. 3A 2.5'),
+};
+
+/** `mov rsp, ...` in entry code: the stack switch SYSCALL does not do. */
+export const RSP_LOAD: HiddenEffect = E(
+  'Loads RSP. After SYSCALL, RSP still holds the user stack pointer: the kernel stack is loaded by the entry code itself, after saving the user RSP (Linux keeps both in per-CPU storage reached through gs:).',
+  'Intel SDM Vol. 2B, SYSCALL; Vol. 3A 5.8.8',
+);
+
 /** Well-known MSRs beyond those the machine implements (names only; Intel SDM Vol. 4 Table 2-2). */
 export const EXTRA_MSR_NAMES: Readonly<Record<number, string>> = {
   0x1b: 'IA32_APIC_BASE',

@@ -9,7 +9,7 @@ import { MarkupKind } from 'vscode-languageserver/node';
 import { parseNumber } from '../../emulator/asm/expr';
 import type { InstructionRecord, Operand, SourceRange } from '../../emulator/asm/types';
 import { msrDef } from '../../emulator/machine/msr';
-import { EXTRA_MSR_NAMES, GS_SELECTOR_LOAD, HIDDEN_EFFECTS, type HiddenEffect } from '../instruction-docs';
+import { CONTROL_REGISTER_WRITES, EXTRA_MSR_NAMES, GS_SELECTOR_LOAD, HIDDEN_EFFECTS, RSP_LOAD, type HiddenEffect } from '../instruction-docs';
 import { instructionUse, type InstructionUse, type MemoryUse } from '../instruction-info';
 import type { DocumentModel } from '../model';
 import { occurrenceAt, tokenAt } from '../source-index';
@@ -114,7 +114,10 @@ function hiddenEffect(ins: InstructionRecord): HiddenEffect | undefined {
   const m = ins.mnemonic.toLowerCase();
   if (m === 'sysret' && ins.prefixes.includes('o64')) return HIDDEN_EFFECTS['sysretq'];
   const first = ins.operands[0];
-  if ((m === 'mov' || m === 'pop') && first?.kind === 'reg' && first.name.toLowerCase() === 'gs') return GS_SELECTOR_LOAD;
+  const dst = first?.kind === 'reg' ? first.name.toLowerCase() : undefined;
+  if ((m === 'mov' || m === 'pop') && dst === 'gs') return GS_SELECTOR_LOAD;
+  if (m === 'mov' && dst && CONTROL_REGISTER_WRITES[dst]) return CONTROL_REGISTER_WRITES[dst];
+  if (m === 'mov' && dst === 'rsp') return RSP_LOAD;
   return HIDDEN_EFFECTS[m];
 }
 

@@ -275,6 +275,12 @@ describe('hover', () => {
     expect(t).toContain('IA32_LSTAR');
   });
 
+  it('explains the stack switch of a syscall entry', async () => {
+    const t = await hoverAt('mov rsp, [gs:percpu.kernel_rsp]', 0, 2);
+    expect(t).toMatch(/RSP still holds the user stack pointer/);
+    expect(t).toMatch(/SDM Vol\. 2B, SYSCALL/);
+  });
+
   it('names MSR numbers', async () => {
     const t = await hoverAt('0xC0000082', 0, 3);
     expect(t).toContain('IA32_LSTAR');
