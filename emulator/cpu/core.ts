@@ -408,7 +408,10 @@ export class Core {
           this.icount++;
           continue;
         }
-        if (this.breakpoints.size !== 0) {
+        if (this.jit) {
+          const r = this.runBlocks(end, first);
+          if (r !== null) return r;
+        } else if (this.breakpoints.size !== 0) {
           while (this.icount < end && this.attention === 0) {
             if (!first && this.breakpoints.has(this.rip)) return 'breakpoint';
             first = false;
@@ -418,7 +421,7 @@ export class Core {
             this.rip = this.nextRip;
             this.icount++;
           }
-        } else if (!this.jit) {
+        } else {
           while (this.icount < end && this.attention === 0) {
             const d = this.fetch(this.rip);
             this.nextRip = d.next;
@@ -426,8 +429,6 @@ export class Core {
             this.rip = this.nextRip;
             this.icount++;
           }
-        } else {
-          this.runBlocks(end);
         }
       } catch (e) {
         if (e instanceof GuestFault) this.onFault(e); else throw e;
@@ -438,18 +439,26 @@ export class Core {
 
   /**
    * Fast path: run compiled blocks (emulator/cpu/jit.ts), interpreting cold code. A block is only
-   * entered when it fits in the remaining budget, so instruction counts stay exact.
+   * entered when it fits in the remaining budget, so instruction counts stay exact, and only when
+   * no breakpoint lies inside it (breakpoints at block starts are checked here).
    */
-  private runBlocks(end: number): void {
+  private runBlocks(end: number, first: boolean): StopReason | null {
     const threshold = this.jitThreshold;
+    const bps = this.breakpoints;
+    const checkBp = bps.size !== 0;
     while (this.icount < end && this.attention === 0) {
       const rip = this.rip;
+      if (checkBp) {
+        if (!first && bps.has(rip)) return 'breakpoint';
+        first = false;
+      }
       const p = this.mmu.fetchPage(rip);
       const slot = BLOCK_SLOT + (rip & 4095);
       let code = p.code;
       const b = code !== null ? code[slot] as Block | null | undefined : undefined;
-      if (b) {
-        if (b.len <= end - this.icount) { b.fn(this, end - this.icount); continue; }
+      if (b && b.len <= end - this.icount && (!checkBp || !this.breakpointInside(b))) {
+        b.fn(this, end - this.icount);
+        continue;
       }
       const d = this.fetch(rip);
       if (b === undefined && ++d.hits >= threshold) {
@@ -460,13 +469,27 @@ export class Core {
         }
         code = p.code;
         if (code !== null) code[slot] = nb;
-        if (nb !== null) continue;
+        // Run it now (the breakpoint at rip, if any, was already passed above).
+        if (nb !== null && nb.len <= end - this.icount && (!checkBp || !this.breakpointInside(nb))) {
+          nb.fn(this, end - this.icount);
+          continue;
+        }
       }
       this.nextRip = d.next;
       d.fn(this, d);
       this.rip = this.nextRip;
       this.icount++;
     }
+    return null;
+  }
+
+  /** A breakpoint the block would run past (its start counts too when the block loops back to it). */
+  private breakpointInside(b: Block): boolean {
+    for (const a of this.breakpoints) {
+      if (a > b.start && a < b.end) return true;
+      if (a === b.start && b.loops) return true;
+    }
+    return false;
   }
 
   /** The TSC value (deterministic: retired instructions + offset). */

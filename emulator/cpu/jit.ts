@@ -12,7 +12,16 @@ import { alu, alu64, Op } from './isa/alu';
 import { S } from './isa/access';
 
 export type BlockFn = (c: Core, budget: number) => void;
-export interface Block { fn: BlockFn; len: number }
+export interface Block {
+  fn: BlockFn;
+  /** Instructions in one pass. */
+  len: number;
+  /** First instruction's address and the address after the last instruction. */
+  start: number;
+  end: number;
+  /** The block jumps back to its own start (runs as a loop inside the function). */
+  loops: boolean;
+}
 
 /** Offset in Page.code where the block starting at page offset `off` is kept. */
 export const BLOCK_SLOT = 4096;
@@ -64,6 +73,11 @@ function condExpr(cc: number): string {
 }
 
 function isBranchEnd(d: Decoded): boolean { return d.flow !== 0; }
+
+/** A jcc (loope/loopne also carry a condition code but decrement rCX: they go to their handler). */
+function isJcc(d: Decoded): boolean {
+  return d.flow === 3 && d.cc !== 0 && d.k0 === K.Branch && d.mnemonic !== Mnemonic.Loope && d.mnemonic !== Mnemonic.Loopne;
+}
 
 /** Collect the instructions of the block at `rip`, all on page `p`. */
 function collect(core: Core, p: Page, rip: number): Decoded[] {
@@ -199,7 +213,7 @@ export function compileBlock(core: Core, p: Page, rip: number): Block | null {
   const L = ds.length;
   const last = ds[L - 1];
   const selfLoop = last.k0 === K.Branch && last.target === rip &&
-    (last.mnemonic === Mnemonic.Jmp || (last.cc !== 0 && last.flow === 3));
+    (last.mnemonic === Mnemonic.Jmp || isJcc(last));
 
   // Dead-flag analysis, backwards; everything is live at the block exit.
   const liveAfter: number[] = new Array(L);
@@ -250,7 +264,7 @@ return function block(c, budget) {
   }
 };`;
   const factory = new Function('ds', 'helpers', src) as (ds: Decoded[], h: typeof HELPERS) => BlockFn;
-  return { fn: factory(ds, HELPERS), len: L };
+  return { fn: factory(ds, HELPERS), len: L, start: rip, end: last.next, loops: selfLoop };
 }
 
 /** Flags an instruction certainly overwrites (only for forms emitted inline or always-writing ones). */
@@ -321,7 +335,7 @@ function emit(ctx: Ctx, d: Decoded, k: number, loopBack: boolean, L: number, sta
   const m = d.mnemonic;
   // ---- block-ending branches
   if (d.flow !== 0) {
-    if (d.k0 === K.Branch && (m === Mnemonic.Jmp || (d.cc !== 0 && d.flow === 3))) {
+    if (d.k0 === K.Branch && (m === Mnemonic.Jmp || isJcc(d))) {
       let cond = 'true';
       let pre = '';
       if (m !== Mnemonic.Jmp) {

@@ -210,3 +210,38 @@ describe('data next to code', () => {
     expect(core.fetch(0x100005)).not.toBe(loopHead);
   });
 });
+
+describe('breakpoints with compiled blocks', () => {
+  it('stops at a breakpoint inside a hot loop body on every iteration', () => {
+    const bytes = nasm('mov ecx, 5\nxor eax, eax\nl: add eax, 2\nmark: inc eax\ndec ecx\njnz l');
+    const memory = new Memory();
+    memory.map(0x100000, 0x1000, Attr.Present | Attr.Executable);
+    memory.writeBytes(0x100000, bytes);
+    const core = new Core(memory);
+    core.rip = 0x100000;
+    core.jitThreshold = 1;
+    const mark = 0x100000 + 5 + 2 + 3; // mov ecx (5), xor (2), add eax, 2 (3)
+    // Warm the loop up without breakpoints so its block is compiled, then break inside it.
+    core.run(2 + 4 * 2);
+    core.breakpoints.add(mark);
+    const hits: number[] = [];
+    while (core.run(1000) === 'breakpoint') hits.push(core.getLo(0));
+    expect(hits).toEqual([8, 11, 14]);
+    expect(core.getLo(0)).toBe(15);
+  });
+
+  it('stops at a breakpoint on the start of a self-looping block', () => {
+    const bytes = nasm('mov ecx, 4\nl: dec ecx\njnz l\nnop');
+    const memory = new Memory();
+    memory.map(0x100000, 0x1000, Attr.Present | Attr.Executable);
+    memory.writeBytes(0x100000, bytes);
+    const core = new Core(memory);
+    core.rip = 0x100000;
+    core.jitThreshold = 1;
+    core.run(3);
+    core.breakpoints.add(0x100005);
+    const seen: number[] = [];
+    while (core.run(1000) === 'breakpoint') seen.push(core.getLo(1));
+    expect(seen).toEqual([2, 1]); // the warm-up already ran one dec
+  });
+});

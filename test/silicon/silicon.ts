@@ -169,8 +169,8 @@ function signalOf(vector: number): number {
 }
 
 /**
- * Run the snippet in the emulator. 'interpreter' stops at a breakpoint after the snippet (which
- * forces the interpreter); 'jit' compiles every block on first sight and ends at a ud2 placed
+ * Run the snippet in the emulator. 'interpreter' (core.jit = false) stops at a breakpoint after
+ * the snippet; 'jit' compiles every block on first sight and ends at a ud2 placed
  * after the snippet, so the compiled-block path is checked against silicon too.
  */
 export function runEmulator(bytes: Uint8Array, states: State[], mode: 'interpreter' | 'jit' = 'interpreter'): State[] {
@@ -188,6 +188,7 @@ export function runEmulator(bytes: Uint8Array, states: State[], mode: 'interpret
     core.setSegment(1, { ...core.seg[1], selector: 0x2b, dpl: 3 });
     let vector = -1;
     core.deliverHook = (c, v) => { if (!(mode === 'jit' && v === Vec.UD && c.rip === endAddr)) vector = v; c.stop('fault'); };
+    core.jit = mode === 'jit';
     core.jitThreshold = 0;
     memory.writeBytes(EMU_MEM, s.mem);
     for (let i = 0; i < 16; i++) {
