@@ -27,7 +27,8 @@ const results = path.join(root, 'test-results', 'e2e');
 const CASES = process.env.E2E_EXAMPLE
   ? [{ example: process.env.E2E_EXAMPLE, rule: process.env.E2E_RULE ?? '', fix: new RegExp(process.env.E2E_FIX ?? '.', 'i'), inserted: new RegExp(process.env.E2E_INSERTED ?? '.') }]
   : [
-    { example: 'examples/lesson1-syscall-broken.asm', rule: 'gs-kernel-base-on-exit', fix: /insert swapgs/i, inserted: /^\s*swapgs\s*$/ },
+    // The hover on line 86 (`mov [gs:percpu.user_rsp], rsp`) must name the active GS base.
+    { example: 'examples/lesson1-syscall-broken.asm', rule: 'gs-kernel-base-on-exit', fix: /insert swapgs/i, inserted: /^\s*swapgs\s*$/, hover: { at: '86:6', text: /GS base.*kernel/ } },
     { example: 'examples/lesson4-speculation-broken.asm', rule: 'swapgs-speculation', fix: /insert lfence/i, inserted: /^\s*lfence\s*$/ },
   ];
 const stage = process.env.E2E_STAGE ?? 'all';
@@ -202,6 +203,29 @@ async function checkCase(page, c, n, dirs) {
     log(`the quick fix added ${JSON.stringify(added.map((l) => l.trim()))} to ${exampleName}`);
   });
   await page.screenshot({ path: path.join(results, `${n}-4-fixed.png`) });
+
+  if (c.hover) {
+    await step(`hover at ${c.hover.at} shows the hidden state`, async () => {
+      await page.locator('.monaco-editor textarea').first().focus();
+      // Quick Open with a ':' prefix goes to line:column.
+      await page.keyboard.press('Control+P');
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor({ state: 'visible', timeout: 15_000 });
+      await input.fill(`:${c.hover.at}`);
+      await page.locator('.quick-input-widget', { hasText: /line/i }).first().waitFor({ timeout: 15_000 });
+      await page.keyboard.press('Enter');
+      await input.waitFor({ state: 'hidden', timeout: 15_000 });
+      const hover = page.locator('.monaco-hover', { hasText: c.hover.text });
+      await withRetries('hover', 3, async () => {
+        await page.keyboard.press('Control+K');
+        await page.keyboard.press('Control+I');
+        await hover.first().waitFor({ state: 'visible', timeout: 15_000 });
+      });
+      log(`hover: ${(await hover.first().textContent())?.trim().slice(0, 160)}`);
+      await page.screenshot({ path: path.join(results, `${n}-5-hover.png`) });
+      await page.keyboard.press('Escape');
+    });
+  }
 }
 
 async function main() {
