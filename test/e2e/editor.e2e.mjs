@@ -1,7 +1,8 @@
 // End-to-end test in a real VS Code: installs the built VSIX into code-server, drives it with
 // playwright-core and Debian's chromium, and for each case opens a broken example, waits for the
 // Problems view to show the finding with its rule id, applies the quick fix, waits for the finding
-// to clear and checks the fix reached the file on disk. Then opens the walkthrough.
+// to clear and checks the fix reached the file on disk (and, where a case asks, that a hover shows
+// the hidden GS state). Then opens the walkthrough.
 // Run: node test/e2e/editor.e2e.mjs   (from .ci/run after npm test; not part of vitest)
 // Screenshots and logs go to test-results/e2e/. Every wait is on a condition, never a fixed sleep.
 //
