@@ -40,6 +40,8 @@ const program = fc.record({
   body: fc.array(fc.oneof(
     { weight: 6, arbitrary: insn },
     { weight: 1, arbitrary: fc.constantFrom(...CCS).map((cc) => `j${cc} .skip%`) },
+    // loop/loopcc/jrcxz carry condition codes or test rCX but are not plain jcc.
+    { weight: 1, arbitrary: fc.constantFrom('loop', 'loope', 'loopne', 'jrcxz', 'jecxz').map((o) => `cmp eax, ebx\n${o} .skip%`) },
     // A flag writer directly followed by a jcc: the fused-compare path of the block compiler.
     { weight: 3, arbitrary: width.chain((w) => fc.tuple(fc.constantFrom('cmp', 'sub', 'test', 'and', 'add', 'xor'), reg(w), fc.oneof(reg(w), imm.map(String)), fc.constantFrom(...CCS), fc.boolean()))
       .map(([o, a, b, cc, same]) => `${o} ${a}, ${same ? a : b}\nj${cc} .skip%`) },
