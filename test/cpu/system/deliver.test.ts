@@ -34,6 +34,17 @@ at_fault:
     expect(sb.report?.vector).toBe(6n);
     expect(sb.report!.frame + 40n).toBe(addr(sb, 'ist_top'));
   });
+  it('an IST slot beyond the TSS limit raises #TS(TSS selector + EXT) (SDM Vol 3A 6.14.5, Interrupt 10)', () => {
+    const sb = sandbox(`
+    mov byte [gdt + 0x30], 0x20    ; TSS limit 0x20: RSP0 fits, IST1 (offset 36) does not
+    mov byte [gdt + 0x30 + 5], 0x89
+    mov ax, 0x30
+    ltr ax
+    mov byte [idt + 6 * 16 + 4], 1
+at_ud:
+    ud2`);
+    expect(sb.report).toMatchObject({ vector: 10n, err: 0x31n, rip: addr(sb, 'at_ud') });
+  });
   it('interrupt gates clear IF, trap gates keep it (SDM Vol 3A 6.12.1.3)', () => {
     const intr = sandbox('    sti\n    ud2');
     expect(intr.report!.rflags & 0x200n).toBe(0x200n);
