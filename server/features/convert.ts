@@ -19,20 +19,19 @@ const SEVERITY: Record<Severity, DiagnosticSeverity> = {
   hint: DiagnosticSeverity.Hint,
 };
 
+/** Kept on each diagnostic so a code action request names the rule even if the client rewrites `code`. */
 export interface DiagnosticData {
   rule: string;
-  /** Whatever the analysis attached for its quick fix (passed through untouched). */
-  fix?: unknown;
 }
 
-export function toLspDiagnostic(d: Diagnostic & { data?: unknown }, relatedSupported: boolean): LspDiagnostic {
+export function toLspDiagnostic(d: Diagnostic, relatedSupported: boolean): LspDiagnostic {
   const out: LspDiagnostic = {
     range: toRange(d.range),
     severity: SEVERITY[d.severity] ?? DiagnosticSeverity.Error,
     code: d.code,
     source: SOURCE,
     message: d.message,
-    data: { rule: d.code, fix: d.data } satisfies DiagnosticData,
+    data: { rule: d.code } satisfies DiagnosticData,
   };
   const href = ruleDocUri(d.code);
   if (href) out.codeDescription = { href };
