@@ -17,6 +17,8 @@ interface Op {
   reg?: RegInfo;
   base?: RegInfo;
   index?: RegInfo;
+  /** Memory: RIP-relative addressing is asked for (`rel`, or `default rel` without fs:/gs:). */
+  wantRel?: boolean;
 }
 
 interface Match {
@@ -104,6 +106,8 @@ function encode(req: EncodeRequest): EncodeResult {
       }
       const err = checkEffectiveAddress(op);
       if (err) return { ok: false, message: err, operand: i };
+      const seg = src.segment?.toLowerCase();
+      op.wantRel = src.addressing === 'rel' || (src.addressing === undefined && req.defaultRel && seg !== 'fs' && seg !== 'gs');
       ops.push(op);
     } else {
       ops.push({ src });
@@ -173,7 +177,7 @@ function shapeKey(mnemonic: string, ops: Op[], osize: number, implicitAddr: numb
   for (const o of ops) {
     const s = o.src;
     if (s.kind === 'reg') k += `|r${o.reg!.name}`;
-    else if (s.kind === 'mem') k += `|m${s.size ?? ''}:${s.dispSize ?? ''}:${o.base?.cls ?? ''}:${o.index?.cls ?? ''}:${s.far ? 'f' : ''}`;
+    else if (s.kind === 'mem') k += `|m${s.size ?? ''}:${s.dispSize ?? ''}:${o.base?.cls ?? ''}:${o.index?.cls ?? ''}:${s.far ? 'f' : ''}${o.wantRel ? 'r' : ''}`;
     else k += `|i${s.size ?? ''}:${s.strict ? 1 : 0}:${s.jump ?? ''}:${s.known ? 1 : 0}:${s.hasSymbol ? 1 : 0}:${fitBits(s.value)}`;
   }
   return k;
@@ -380,7 +384,9 @@ function matchOperand(c: Candidate, i: number, op: Op, mnemonic: string, unsized
       if (!idx || idx.cls !== want) return 'kind';
     } else if (idx && idx.cls !== 'r64' && idx.cls !== 'r32') return 'kind';
     if ((op.base && op.base.num >= 16) || (idx && idx.num >= 16 && c.encoding !== EncodingKind.EVEX)) return 'kind';
-    if (k === K.mem_offs && (s.dispSize !== 'qword' || s.base || s.index)) return 'kind';
+    // moffs (A0-A3 with a 64-bit address) only for `[qword x]` addressed absolutely: under
+    // `rel`/`default rel` NASM makes `[qword lab]` RIP-relative and `[qword 0x1000]` a disp32.
+    if (k === K.mem_offs && (s.dispSize !== 'qword' || s.base || s.index || op.wantRel)) return 'kind';
     if (s.size && (MEM_NO_SIZE.has(c.code) || MEM_NO_SIZE_MNEMONICS.has(mnemonic))) return 'size';
     if (s.size && mnemonic !== 'lea') {
       const want = memSizeOf(c, i);
@@ -739,8 +745,7 @@ function setMemory(I: Instruction, j: number, k: K, op: Op, req: EncodeRequest, 
     return undefined;
   }
   if (!base && !index) {
-    const seg = m.segment?.toLowerCase();
-    const wantRel = m.addressing === 'rel' || (m.addressing === undefined && req.defaultRel && seg !== 'fs' && seg !== 'gs');
+    const wantRel = op.wantRel;
     if (m.dispSize === 'qword') warnings.push('displacement size ignored on absolute address');
     if (wantRel && m.hasSymbol) {
       I.memoryBase = cand.addrSize === 32 ? Register.EIP : Register.RIP;

@@ -43,6 +43,9 @@ const VECTORS: Record<string, Vector[]> = {
   'moffs only for a 64-bit absolute address, ModRM+SIB disp32 otherwise': [
     v('mov', [reg('eax'), mem({ disp: 0x1000n, dispSize: 'qword' })], 'a10010000000000000'),
     v('mov', [reg('eax'), mem({ disp: 0x1000n })], '8b042500100000'),
+    v('mov', [reg('eax'), mem({ disp: 0x1040n, sym: true, dispSize: 'qword' })], '8b053a000000', [], true),
+    v('mov', [reg('eax'), mem({ disp: 0x1000n, dispSize: 'qword' })], '8b042500100000', [], true),
+    v('mov', [reg('eax'), mem({ disp: 0x1040n, sym: true, dispSize: 'qword', segment: 'fs' })], '64a14010000000000000', [], true),
   ],
   'short jumps when the target is in reach, rel32 otherwise; call is always rel32': [
     v('jmp', [here(2)], 'eb00'),

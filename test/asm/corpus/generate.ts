@@ -277,6 +277,19 @@ function cornerCases(): CorpusItem[] {
   }
   for (const d of [0x10n, 0x1000n, -0x10n]) { add('movdir64b', [r('edx'), mem({ disp: d })]); add('movdir64b', [r('rdx'), mem({ disp: d })]); }
   add('movdir64b', [r('edx'), mem({ disp: 0x40n, sym: true, addressing: 'rel' })]);
+  // Displacement-size keywords on absolute and RIP-relative addresses (moffs only when absolute).
+  for (const rel of [false, true]) {
+    for (const rg of ['eax', 'ebx', 'al', 'rax', 'ax']) {
+      for (const a of [undefined, 'rel', 'abs'] as const) {
+        for (const ds of ['qword', 'dword', 'byte'] as const) {
+          add('mov', [r(rg), mem({ disp: 0x40n, sym: true, addressing: a, dispSize: ds })], [], rel);
+          add('mov', [r(rg), mem({ disp: 0x1000n, addressing: a, dispSize: ds })], [], rel);
+          add('mov', [mem({ disp: 0x40n, sym: true, addressing: a, dispSize: ds, segment: 'fs' }), r(rg)], [], rel);
+          add('mov', [mem({ disp: 0x1000n, addressing: a, dispSize: ds, segment: 'gs' }), r(rg)], [], rel);
+        }
+      }
+    }
+  }
   // Indirect far branches.
   for (const m of ['jmp', 'call']) for (const sz of [undefined, 'word', 'dword', 'qword', 'tword'] as const) { add(m, [mem({ base: 'rax', far: true }, sz)]); add(m, [mem({ base: 'r12', disp: 8n, far: true }, sz)], ['o16']); }
   // x87 register shorthands.
