@@ -176,6 +176,35 @@ export class Machine {
     return this.lines.format(address);
   }
 
+  private labels: { address: number; name: string }[] | null = null;
+
+  /** The nearest label at or below `address` as `name` or `name+0x12` (the debugger's frame names). */
+  symbolize(address: number): string | undefined {
+    if (!this.labels) {
+      this.labels = [...this.program.symbols.values()]
+        .filter((s) => s.kind === 'label')
+        .map((s) => ({ address: Number(s.value), name: s.name }))
+        .sort((a, b) => a.address - b.address);
+    }
+    const l = this.labels;
+    let lo = 0;
+    let hi = l.length - 1;
+    let best = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (l[mid]!.address <= address) {
+        best = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    if (best < 0) return undefined;
+    // Several labels at one address: prefer a non-local one over a `.local` name.
+    let b = best;
+    while (b > 0 && l[b - 1]!.address === l[best]!.address && l[b]!.name.startsWith('.')) b--;
+    const off = address - l[b]!.address;
+    return off === 0 ? l[b]!.name : `${l[b]!.name}+0x${off.toString(16)}`;
+  }
+
   // ---------------------------------------------------------------- devices
 
   private portIn(_c: Core, port: number, _size: number): number {

@@ -186,6 +186,8 @@ g:
     m.run();
     expect(m.callStack(0).map((f) => f.kind)).toEqual(['entry', 'call', 'call']);
     expect(m.callStack(0).at(-1)!.target).toBe(g);
+    expect(m.callStack(0).map((f) => m.symbolize(f.target))).toEqual(['_start', 'f', 'g']);
+    expect(m.symbolize(g + 1)).toBe('g+0x1');
     m.setBreakpoints([]);
     m.run();
     expect(m.callStack(0).map((f) => f.kind)).toEqual(['entry']);
