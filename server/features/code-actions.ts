@@ -8,7 +8,7 @@ import { CodeActionKind, type CodeAction, type Diagnostic as LspDiagnostic, type
 import type { InstructionRecord } from '../../emulator/asm/types';
 import { pathToUri } from '../file-host';
 import type { DocumentModel } from '../model';
-import { SOURCE } from './convert';
+import { SOURCE, type DiagnosticData } from './convert';
 
 /** Front-end findings are fixed by editing the code, not by silencing them. */
 const NOT_SUPPRESSIBLE = new Set(['syntax-error', 'invalid-operands', 'undefined-symbol', 'macro-error']);
@@ -173,8 +173,9 @@ function swapgsAtEntryFix(model: DocumentModel, diag: LspDiagnostic): CodeAction
 export function codeActions(model: DocumentModel, diagnostics: readonly LspDiagnostic[]): CodeAction[] {
   const out: CodeAction[] = [];
   for (const diag of diagnostics) {
-    if (diag.source !== SOURCE || typeof diag.code !== 'string') continue;
-    const rule = diag.code;
+    if (diag.source !== SOURCE) continue;
+    const rule = typeof diag.code === 'string' ? diag.code : (diag.data as DiagnosticData | undefined)?.rule;
+    if (!rule) continue;
     const line = diag.range.start.line;
     if (line >= model.lines.length) continue;
     switch (rule) {
