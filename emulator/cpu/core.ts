@@ -463,7 +463,7 @@ export class Core {
       const d = this.fetch(rip);
       if (b === undefined && ++d.hits >= threshold) {
         let nb: Block | null = null;
-        try { nb = compileBlock(this, p, rip); } catch (e) {
+        try { nb = compileBlock(this, rip); } catch (e) {
           // A generator bug must not take the guest down: keep interpreting this block.
           this.jitErrors.push(`block at 0x${BigInt.asUintN(64, BigInt(rip)).toString(16)}: ${String(e)}`);
         }

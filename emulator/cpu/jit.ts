@@ -3,7 +3,6 @@
 // instruction calls its interpreter handler, so the compiled block never diverges from the
 // interpreter. Blocks live in the page's decode cache and die with it on a code write.
 
-import type { Page } from '../machine/memory';
 import type { Mmu } from '../machine/mmu';
 import type { Core } from './core';
 import { Decoded, K } from './decoded';
@@ -79,8 +78,8 @@ function isJcc(d: Decoded): boolean {
   return d.flow === 3 && d.cc !== 0 && d.k0 === K.Branch && d.mnemonic !== Mnemonic.Loope && d.mnemonic !== Mnemonic.Loopne;
 }
 
-/** Collect the instructions of the block at `rip`, all on page `p`. */
-function collect(core: Core, p: Page, rip: number): Decoded[] {
+/** Collect the instructions of the block at `rip`, all on the page of `rip`. */
+function collect(core: Core, rip: number): Decoded[] {
   const out: Decoded[] = [];
   const pageEnd = rip - (rip & 4095) + 4096;
   let a = rip;
@@ -93,7 +92,6 @@ function collect(core: Core, p: Page, rip: number): Decoded[] {
     a = d.next;
     if (a >= pageEnd) break;
   }
-  void p;
   return out;
 }
 
@@ -207,8 +205,8 @@ function fusedCond(p: Pending, cc: number): string | null {
 }
 
 /** Compile the block at `rip` (or return null when no instruction fits). */
-export function compileBlock(core: Core, p: Page, rip: number): Block | null {
-  const ds = collect(core, p, rip);
+export function compileBlock(core: Core, rip: number): Block | null {
+  const ds = collect(core, rip);
   if (ds.length === 0) return null;
   const L = ds.length;
   const last = ds[L - 1];
