@@ -175,6 +175,13 @@ describe('privileged misc (SDM Vol 2A INVLPG, CLTS; Vol 2B WBINVD)', () => {
       expect(sb.result, insn).toMatchObject({ kind: 'exit', exitCode: GP });
     }
   });
+  it('CR0.TS makes SSE raise #NM (no error code) and clts clears it (SDM Vol 3A 6.15 Interrupt 7)', () => {
+    const ts = 'mov rax, cr0\n    bts rax, 3\n    mov cr0, rax\n';
+    const nm = sandbox(`    ${ts}at_sse:\n    movdqu xmm0, [rsp - 16]`);
+    expect(nm.report).toMatchObject({ vector: 7n, err: -1n, rip: addr(nm, 'at_sse') });
+    const ok = sandbox(`    ${ts}    clts\n    movdqu xmm0, [rsp - 16]\n    hlt`);
+    expect(ok.result, JSON.stringify(ok.report, (_k, v) => (typeof v === 'bigint' ? v.toString(16) : v))).toMatchObject({ kind: 'halted' });
+  });
   it('clac/stac raise #UD at CPL 3 (SDM Vol 2A CLAC)', () => {
     const sb = sandbox('    enter_user user_code', { user: '    stac' });
     expect(sb.result).toMatchObject({ kind: 'exit', exitCode: UD });
