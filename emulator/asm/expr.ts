@@ -449,7 +449,7 @@ function binop(op: string, a: bigint, b: bigint, range: SourceRange): EvalResult
     case '<=': v = i64(a - b) <= 0n ? 1n : 0n; break;
     case '>': v = i64(a - b) > 0n ? 1n : 0n; break;
     case '>=': v = i64(a - b) >= 0n ? 1n : 0n; break;
-    // nasm 2.16.01 yields 0 (not -1) for "less": its -1 doubles as "unknown" internally.
+    // "less" is handled by the caller (nasm 2.16.01 turns it into its "unknown" marker).
     case '<=>': v = i64(a - b) > 0n ? 1n : 0n; break;
     case '&&': v = a !== 0n && b !== 0n ? 1n : 0n; break;
     case '||': v = a !== 0n || b !== 0n ? 1n : 0n; break;
@@ -460,8 +460,29 @@ function binop(op: string, a: bigint, b: bigint, range: SourceRange): EvalResult
   return { kind: 'value', value: i64(v) };
 }
 
+/**
+ * nasm 2.16.01's `<=>` yields its internal "unknown" marker for "less": any expression that
+ * uses such a result (without a ?: discarding it) comes out as 0. Internal only.
+ */
+type Inner = EvalResult | { kind: 'poison' };
+const POISON: Inner = { kind: 'poison' };
+
+function mergeInner(a: Inner, b: Inner): Inner {
+  if (a.kind === 'error') return a;
+  if (b.kind === 'error') return b;
+  if (a.kind === 'unknown' || b.kind === 'unknown') {
+    return merge(a.kind === 'poison' ? { kind: 'value', value: 0n } : a, b.kind === 'poison' ? { kind: 'value', value: 0n } : b);
+  }
+  return POISON;
+}
+
 /** Evaluates `expr` in 64-bit two's complement arithmetic. Never throws. */
 export function evalExpr(expr: Expr, ctx: EvalContext): EvalResult {
+  const r = evalInner(expr, ctx);
+  return r.kind === 'poison' ? { kind: 'value', value: 0n } : r;
+}
+
+function evalInner(expr: Expr, ctx: EvalContext): Inner {
   switch (expr.kind) {
     case 'num':
       return { kind: 'value', value: i64(expr.value) };
@@ -490,7 +511,7 @@ export function evalExpr(expr: Expr, ctx: EvalContext): EvalResult {
       if (expr.op === 'seg') {
         return { kind: 'error', message: '`seg` has no meaning in a flat binary', range: expr.range };
       }
-      const a = evalExpr(expr.arg, ctx);
+      const a = evalInner(expr.arg, ctx);
       if (a.kind !== 'value') return a;
       switch (expr.op) {
         case '-': return { kind: 'value', value: i64(-a.value) };
@@ -501,15 +522,22 @@ export function evalExpr(expr: Expr, ctx: EvalContext): EvalResult {
       }
     }
     case 'binary': {
-      const a = evalExpr(expr.left, ctx);
-      const b = evalExpr(expr.right, ctx);
-      if (a.kind !== 'value' || b.kind !== 'value') return merge(a, b);
+      const a = evalInner(expr.left, ctx);
+      const b = evalInner(expr.right, ctx);
+      if (a.kind !== 'value' || b.kind !== 'value') {
+        // nasm scales an unknown term by a known factor, so 0 * unknown is a known 0.
+        if (expr.op === '*' && a.kind !== 'error' && b.kind !== 'error' && ((a.kind === 'value' && a.value === 0n) || (b.kind === 'value' && b.value === 0n))) {
+          return { kind: 'value', value: 0n };
+        }
+        return mergeInner(a, b);
+      }
+      if (expr.op === '<=>' && i64(a.value - b.value) < 0n) return POISON;
       return binop(expr.op, a.value, b.value, expr.range);
     }
     case 'cond': {
-      const t = evalExpr(expr.test, ctx);
+      const t = evalInner(expr.test, ctx);
       if (t.kind !== 'value') return t;
-      return evalExpr(t.value !== 0n ? expr.then : expr.else, ctx);
+      return evalInner(t.value !== 0n ? expr.then : expr.else, ctx);
     }
   }
 }

@@ -144,7 +144,41 @@ describe('evalExpr', () => {
     '1||0&&0', '0&&1||1', '3^^0', '3^^3', '!0', '!5', '~5', '-(-5)', '+5', '- -1',
     "'a'", "'ab'", "'abcdefgh'", '`\\n`', '"AB"+1', '1 ? 2 : 3', '0 ? 2 : 3', '0 ? 1 : 0 ? 5 : 6', '1+1 ? 10 : 20', '0 ? 1 : 2 ? 3 : 4', '(2 > 1) ? 1 << 4 : 0',
     '0x1e+5', '17q+0b11+1Fh+$10+0d9+10t', '1_0+0x_1', '0xFFFFFFFFFFFFFFFFFF & 0xFF',
+    '(1 ? 5 : (1 <=> 2))', '(0 ? 5 : (1 <=> 2))', '(0 && (1 <=> 2))', '7 + (1 <=> 2)', '(1 <=> 2) == -1',
+    '0H10', '10H', '0X1_F', '1_0B', '0Y11', '17Q', '0O17', '0T99', '99T', '0D99', '$0_1f', '0x', '0b_1', '1__0', '0_h', '0ah',
   ];
+
+  it('matches nasm -f bin on generated expressions (EXPR_RANDOM=N for more)', () => {
+    let seed = 12345;
+    const rand = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    const leaves = ['0', '1', '2', '3', '7', '-1', '255', '0x7FFFFFFFFFFFFFFF', '0x8000000000000000', '0xFFFFFFFF', "'ab'", '63', '64', '100'];
+    // `<=>` is left out: nasm 2.16.01 turns its "less" result into an internal unknown whose
+    // further use is erratic (the fixed corpus above covers the simple cases).
+    const ops = ['+', '-', '*', '/', '//', '%', '%%', '<<', '>>', '<<<', '>>>', '&', '|', '^', '==', '!=', '<', '<=', '>', '>=', '&&', '||', '^^'];
+    const gen = (depth: number): string => {
+      if (depth === 0 || rand(4) === 0) return leaves[rand(leaves.length)]!;
+      const k = rand(10);
+      if (k === 0) return `${['-', '~', '!', '+'][rand(4)]}(${gen(depth - 1)})`;
+      if (k === 1) return `(${gen(depth - 1)} ? ${gen(depth - 1)} : ${gen(depth - 1)})`;
+      const op = ops[rand(ops.length)]!;
+      // Keep divisors non-zero and positive (nasm itself faults on INT64_MIN // -1).
+      const right = ['/', '//', '%', '%%'].includes(op) ? `((${gen(depth - 1)}) & 0x7F | 1)` : gen(depth - 1);
+      return `(${gen(depth - 1)} ${op} ${right})`;
+    };
+    const list = Array.from({ length: Number(process.env.EXPR_RANDOM ?? 400) }, () => gen(4));
+    const dir = mkdtempSync(join(tmpdir(), 'expr-'));
+    try {
+      writeFileSync(join(dir, 'e.asm'), list.map((e) => `dq ${e}\n`).join(''));
+      execFileSync('nasm', ['-f', 'bin', '-w-all', join(dir, 'e.asm'), '-o', join(dir, 'e.bin')], { stdio: 'pipe' });
+      const bin = readFileSync(join(dir, 'e.bin'));
+      list.forEach((e, i) => expect(value(e), e).toBe(bin.readBigInt64LE(i * 8)));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it('matches nasm -f bin on a corpus of expressions', () => {
     const dir = mkdtempSync(join(tmpdir(), 'expr-'));
