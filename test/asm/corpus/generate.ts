@@ -290,6 +290,20 @@ function cornerCases(): CorpusItem[] {
       }
     }
   }
+  // Relocatable (label) immediates and displacements with size keywords.
+  const sym = (extra: Partial<Extract<EncOperand, { kind: 'imm' }>> = {}) => imm(0x11n, { hasSymbol: true, ...extra });
+  for (const kw of [undefined, 'byte', 'word', 'dword', 'qword'] as const) {
+    for (const strict of [false, true]) {
+      const o = sym(kw ? { size: kw, strict } : {});
+      add('push', [o]); add('add', [r('eax'), o]); add('add', [r('rax'), o]); add('add', [r('al'), o]); add('mov', [r('al'), o]); add('mov', [r('ax'), o]);
+      add('mov', [r('eax'), o]); add('mov', [r('rax'), o]); add('mov', [mem({ base: 'rax' }, 'qword'), o]); add('imul', [r('eax'), r('ebx'), o]);
+      add('shl', [r('eax'), o]); add('int', [o]); add('cmp', [mem({ base: 'rax' }, 'word'), o]);
+    }
+  }
+  for (const ds of [undefined, 'byte', 'dword'] as const) for (const b of ['rbx', 'rbp', 'r13', 'rsp']) {
+    add('mov', [r('eax'), mem({ base: b, disp: 0x11n, sym: true, dispSize: ds })]);
+    add('lea', [r('rax'), mem({ index: b === 'rsp' ? 'rcx' : b, scale: 2, disp: 0x11n, sym: true, dispSize: ds })]);
+  }
   // Indirect far branches.
   for (const m of ['jmp', 'call']) for (const sz of [undefined, 'word', 'dword', 'qword', 'tword'] as const) { add(m, [mem({ base: 'rax', far: true }, sz)]); add(m, [mem({ base: 'r12', disp: 8n, far: true }, sz)], ['o16']); }
   // x87 register shorthands.
