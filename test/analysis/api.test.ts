@@ -2,9 +2,11 @@
 // the GS state at an address, related locations, suppression comments, severity settings,
 // extra entries, front-end diagnostics passed through, CPL-test forms and call handling.
 
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { analyze, RULES } from '../../server/analysis/index';
-import { assembleForLint, findings, lint, lintFixture, linesWith } from './helpers';
+import { assembleForLint, FIXTURES, findings, lint, lintFixture, linesWith } from './helpers';
 
 const INIT = `bits 64
 default rel
@@ -479,5 +481,16 @@ isr:
       `swapgs-without-cpl-check@${linesWith(src, '    swapgs')[0]}`,
       `gs-user-base-on-kernel-return@${linesWith(src, 'iretq')[0]}`,
     ]);
+  });
+});
+
+describe('related locations for quick fixes', () => {
+  test('a push before the stack switch points at the kernel-stack load it belongs after', () => {
+    const r = lintFixture('bad-syscall-stack.asm');
+    const d = r.diagnostics.find((x) => x.code === 'stack-before-kernel-rsp')!;
+    const src = readFileSync(join(FIXTURES, 'bad-syscall-stack.asm'), 'utf8');
+    const load = linesWith(src, 'mov rsp, [gs:16]')[0]!;
+    expect(d.range.line + 1).toBe(linesWith(src, 'push rcx')[0]);
+    expect(d.related?.[0]).toMatchObject({ range: { line: load - 1 }, message: `the kernel stack is loaded here, at line ${load}` });
   });
 });
