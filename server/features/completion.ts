@@ -9,6 +9,13 @@ import { MSR_DEFS } from '../../emulator/machine/msr';
 import { EXTRA_MSR_NAMES } from '../instruction-docs';
 import type { DocumentModel } from '../model';
 
+/** Preprocessor directives NASM knows (the front end of issue #2 implements these). */
+const DIRECTIVES = [
+  '%define', '%xdefine', '%idefine', '%undef', '%assign', '%macro', '%imacro', '%endmacro', '%rotate',
+  '%rep', '%endrep', '%exitrep', '%if', '%elif', '%else', '%endif', '%ifdef', '%ifndef', '%ifidn',
+  '%ifidni', '%ifmacro', '%include', '%error', '%warning', '%strlen', '%substr',
+];
+
 let mnemonics: string[] | undefined;
 
 export function mnemonicNames(): string[] {
@@ -66,7 +73,14 @@ export function completion(model: DocumentModel, line: number, col: number): Com
   for (const it of msrItems()) items.push({ ...it, sortText: `${group(false)}3${it.label}` });
   // Big files have 10,000s of labels: send only names that can match the word being typed
   // (editors filter further themselves, and ask again when a new word starts).
-  const word = /[A-Za-z0-9_.?@$#~]*$/.exec((model.lines[line] ?? '').slice(0, col))?.[0] ?? '';
+  const before = (model.lines[line] ?? '').slice(0, col);
+  const pp = /(^|\s)(%[A-Za-z]*)$/.exec(before);
+  if (pp) {
+    // After `%`: the preprocessor's directives, replacing what was typed from the `%` on.
+    const range = { start: { line, character: col - pp[2]!.length }, end: { line, character: col } };
+    return DIRECTIVES.map((d) => ({ label: d, kind: CompletionItemKind.Keyword, filterText: d, textEdit: { range, newText: d } }));
+  }
+  const word = /[A-Za-z0-9_.?@$#~]*$/.exec(before)?.[0] ?? '';
   if (!word) return items;
   const first = word[0]!.toLowerCase();
   return items.filter((i) => i.label.toLowerCase().startsWith(first) || (first === '.' && i.label.includes('.')));

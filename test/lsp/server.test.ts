@@ -315,6 +315,16 @@ describe('completion', () => {
     }
   });
 
+  it('offers preprocessor directives after %', async () => {
+    const u = uri();
+    const text = BROKEN.replace('%define MSR_LSTAR', '%def MSR_LSTAR');
+    await client.open(u, text);
+    const items = await client.request<CompletionItem[]>('textDocument/completion', { textDocument: { uri: u }, position: posOf(text, '%def MSR', 0, 4) });
+    const def = items.find((i) => i.label === '%define');
+    expect(def?.textEdit).toMatchObject({ newText: '%define', range: { start: posOf(text, '%def MSR'), end: posOf(text, '%def MSR', 0, 4) } });
+    expect(items.some((i) => i.label === 'rax')).toBe(false);
+  });
+
   it('sends only names that can match the word being typed, and local labels under their parent', async () => {
     const u = uri();
     const text = BROKEN.replace('    jnz .loop', '    jnz .lo');
