@@ -106,6 +106,8 @@ interface LineRec {
 }
 
 interface EncCache {
+  /** The statement the entry belongs to (a line's only instruction). */
+  stmt: Statement;
   sig: (bigint | number | string | boolean | undefined)[];
   res: EncodeResult;
   /** No symbols, `$` or address dependence: reusable without re-evaluating. */
@@ -163,7 +165,8 @@ class Assembly {
   readonly lines: LineRec[] = [];
   readonly diagnostics: Diagnostic[] = [];
   private readonly syms = new Map<string, SymDef>();
-  private readonly encCache = new Map<Statement, EncCache>();
+  /** Encoding cache by line index (see `encode`). */
+  private readonly encCache: (EncCache | undefined)[] = [];
   private readonly incbinCache = new Map<Statement, Uint8Array | string>();
   private readonly usesHereCache = new Map<Statement, boolean>();
   private layout: LayoutResult = { placed: new Map(), imageSize: 0, errors: [] };
@@ -530,9 +533,13 @@ class Assembly {
 
   private encode(s: Extract<Statement, { kind: 'instruction' }>): EncodeResult {
     if (s.mnemonic === '') return { ok: true, bytes: lonePrefixBytes(s.prefixes) };
-    const prev = this.encCache.get(s);
+    // One cache slot per line: a line holds at most one instruction (`times` and `align` bodies included).
+    const line = this.curLine;
+    let prev = this.encCache[line];
+    if (prev !== undefined && prev.stmt !== s) prev = undefined;
     // Operands made of registers and literal numbers only: the bytes never change between passes.
-    if (prev && prev.fixed && prev.defaultRel === this.defaultRel) return prev.res;
+    if (prev !== undefined && prev.fixed && prev.defaultRel === this.defaultRel) return prev.res;
+    const operands = s.operands;
     const ops: EncOperand[] = [];
     // The signature: every input the bytes depend on, as primitives compared with ===. Relative
     // branches and RIP-relative operands depend only on (target - address), so identical jumps in
@@ -540,9 +547,11 @@ class Assembly {
     const sig: (bigint | number | string | boolean | undefined)[] = [this.defaultRel];
     let addrDep = false;
     let noShare = false;
-    const address = this.curAddrValue();
+    // The instruction's address, computed only for operands that depend on it.
+    let address: bigint | undefined;
     const branch = isBranch(s.mnemonic);
-    for (const o of s.operands) {
+    for (let i = 0; i < operands.length; i++) {
+      const o = operands[i]!;
       if (o.kind === 'reg') {
         ops.push({ kind: 'reg', reg: o.name });
         continue;
@@ -555,7 +564,11 @@ class Assembly {
         ops.push(enc);
         if (branch) {
           addrDep = true;
-          sig.push('j', v.v - address, v.k, v.r);
+          // A target not known yet (forward reference in an early pass) is encoded in range of the
+          // instruction itself whatever its guessed value (encoder contract, `known` in
+          // encoder-types.ts): such jumps share one encoding instead of one per address.
+          if (v.k) sig.push('j', v.v - (address ??= this.curAddrValue()), true, v.r);
+          else sig.push('j', 'unknown', false, v.r);
         } else sig.push('i', v.v, v.k, v.r);
       } else {
         const m = this.memOperand(o, s.mnemonic === 'bndldx' || s.mnemonic === 'bndstx');
@@ -571,37 +584,38 @@ class Assembly {
           (m.addressing === 'rel' || (this.defaultRel && m.addressing !== 'abs' && m.segment !== 'fs' && m.segment !== 'gs'));
         if (ripRel) {
           addrDep = true;
-          sig.push('r', m.disp - address);
+          sig.push('r', m.disp - (address ??= this.curAddrValue()));
         } else if (m.base === 'rip' || m.base === 'eip' || (noBaseIndex && m.addressing === 'rel')) {
           addrDep = true;
           noShare = true;
-          sig.push(m.disp, address);
+          sig.push(m.disp, (address ??= this.curAddrValue()));
         } else sig.push(m.disp);
       }
     }
-    if (prev && sameSig(prev.sig, sig)) return prev.res;
-    const fixed = !addrDep && (prev ? prev.literal : s.operands.every((o) => o.kind === 'reg' || isLiteral(o.expr)));
-    const literal = prev ? prev.literal : s.operands.every((o) => o.kind === 'reg' || isLiteral(o.expr));
-    const head = prev ? prev.head : `${s.prefixes.join(' ')} ${s.mnemonic} ${operandShape(s.operands)}`;
+    if (prev !== undefined && sameSig(prev.sig, sig)) return prev.res;
+    const literal = prev !== undefined ? prev.literal : s.operands.every((o) => o.kind === 'reg' || isLiteral(o.expr));
+    const fixed = !addrDep && literal;
+    const head = prev !== undefined ? prev.head : `${s.prefixes.join(' ')} ${s.mnemonic} ${operandShape(s.operands)}`;
     // Lines with the same text and operand values encode the same way wherever they sit: share
     // encodings across lines (`swapgs`, `ret`, `mov rax, [gs:8]` ...).
     let shareKey: string | undefined;
     if (!noShare) {
-      shareKey = head + sig.join(',');
+      shareKey = head;
+      for (let i = 0; i < sig.length; i++) shareKey += `,${sig[i]}`;
       const shared = SHARED_ENCODINGS.get(shareKey);
       if (shared) {
-        this.encCache.set(s, { sig, res: shared, fixed, defaultRel: this.defaultRel, literal, head });
+        this.encCache[line] = { stmt: s, sig, res: shared, fixed, defaultRel: this.defaultRel, literal, head };
         return shared;
       }
     }
     let res: EncodeResult;
     try {
-      res = encodeInstruction({ mnemonic: s.mnemonic, prefixes: s.prefixes, operands: ops, address: Number(address), defaultRel: this.defaultRel });
+      res = encodeInstruction({ mnemonic: s.mnemonic, prefixes: s.prefixes, operands: ops, address: Number(address ?? this.curAddrValue()), defaultRel: this.defaultRel });
     } catch (err) {
       // An encoder bug must not take the whole file down: report it on this line.
       res = { ok: false, message: `internal encoder error: ${err instanceof Error ? err.message : String(err)}` };
     }
-    this.encCache.set(s, { sig, res, fixed, defaultRel: this.defaultRel, literal, head });
+    this.encCache[line] = { stmt: s, sig, res, fixed, defaultRel: this.defaultRel, literal, head };
     if (shareKey !== undefined) {
       if (SHARED_ENCODINGS.size > 50_000) SHARED_ENCODINGS.clear();
       SHARED_ENCODINGS.set(shareKey, res);
