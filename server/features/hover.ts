@@ -35,9 +35,23 @@ function within(r: SourceRange, line: number, col: number): boolean {
   return r.line === line && r.start <= col && col <= r.end;
 }
 
+/** What a `; swapgs-lab...` comment tells the linter. */
+function annotationHover(model: DocumentModel, line: number, col: number): Hover | null {
+  const c = model.index.comments[line];
+  if (!c || col < c.range.start) return null;
+  const m = /swapgs-lab(-disable-line|-disable-next-line)?\s*:?\s*([a-z-]+)?/.exec(c.text);
+  if (!m) return null;
+  let text: string | undefined;
+  if (m[1]) text = `Silences \`${m[2] ?? 'the named rule'}\` on ${m[1] === '-disable-line' ? 'this line' : 'the next line'}.`;
+  else if (m[2] === 'syscall-entry') text = 'Declares the label on (or below) this line a **syscall entry** (entered from user mode by SYSCALL, user GS base and user RSP active).';
+  else if (m[2] === 'interrupt-entry') text = 'Declares the label on (or below) this line an **interrupt entry** (entered from user or kernel mode; swapgs only after testing the saved CS).';
+  else if (m[2] === 'not-entry') text = 'Tells the linter that the label on (or below) this line is **not** an entry, whatever its name or use suggests.';
+  return text ? { contents: md(text), range: toRange(c.range) } : null;
+}
+
 export function hover(model: DocumentModel, line: number, col: number): Hover | null {
   const tok = tokenAt(model.index, line, col);
-  if (!tok) return null;
+  if (!tok) return annotationHover(model, line, col);
   const range = toRange(tok.range);
 
   const occ = occurrenceAt(model.index, line, col);

@@ -294,6 +294,17 @@ describe('hover', () => {
 });
 
 describe('hover on excluded entries', () => {
+  it('explains swapgs-lab comments', async () => {
+    const text = 'bits 64\nsection .text\n; swapgs-lab: interrupt-entry\nisr:\n    iretq  ; swapgs-lab-disable-line gs-kernel-base-on-exit\n';
+    const u = uri('annot');
+    await client.open(u, text);
+    await client.diagnosticsFor(u);
+    const at = (needle: string, off: number) =>
+      client.request<Hover | null>('textDocument/hover', { textDocument: { uri: u }, position: posOf(text, needle, 0, off) }).then(hoverText);
+    expect(await at('; swapgs-lab: interrupt-entry', 5)).toMatch(/interrupt entry/);
+    expect(await at('; swapgs-lab-disable-line', 5)).toMatch(/Silences `gs-kernel-base-on-exit` on this line/);
+  });
+
   it('says when `; swapgs-lab: not-entry` overrode a guessed entry', async () => {
     const text = 'bits 64\nsection .text\nglobal my_syscall_stub\n; swapgs-lab: not-entry\nmy_syscall_stub:\n    o64 sysret\n';
     const u = uri('notentry');
