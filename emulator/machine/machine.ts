@@ -6,14 +6,15 @@
 
 import '../cpu';
 import { Core, RFLAGS, Seg, type StopReason } from '../cpu/core';
-import { attachSystem, installCallHooks, readMsr, setSysState, sysOf, writeMsr, setGsBase, setFsBase, setKernelGsBase, readCr, writeCr, crWriteFault } from '../cpu/system';
+import { attachSystem, installCallHooks, setSysState, sysOf } from '../cpu/system';
 import type { SystemState } from '../cpu/system';
 import type { AssembledProgram } from '../asm/types';
 import { Attr, Memory, type MemorySnapshot } from './memory';
 import { LineTable, planLoad, type LoadPlan } from './loader';
 import { Emitter, type GsEvent } from './events';
 import { ShadowStack, type ShadowFrame } from './shadow-stack';
-import { MSR, msrByName, wrmsrFault } from './msr';
+import { readRegister, writeRegister } from './registers';
+import { captureCore, restoreCore } from './snapshot';
 import { DefaultSelector } from './descriptors';
 
 export const PORT_CONSOLE = 0xe9;
@@ -50,10 +51,6 @@ export type Watch =
 /** Scheduling state of a core. */
 export type CoreRunState = 'running' | 'waiting' | 'stopped';
 
-
-/** Register names accepted by readRegister/writeRegister (plus any MSR name, `cr0`..`cr8`). */
-export const GPR_NAMES = ['rax', 'rcx', 'rdx', 'rbx', 'rsp', 'rbp', 'rsi', 'rdi', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15'] as const;
-const SEG_NAMES = ['es', 'cs', 'ss', 'ds', 'fs', 'gs'] as const;
 
 interface CoreExtra {
   state: CoreRunState;
@@ -472,101 +469,23 @@ export class Machine {
 
   // ---------------------------------------------------------------- state access (debugger)
 
-  /** Reads a register by name: GPRs, rip, rflags, cpl, segment selectors, `fs.base`, `gs.base`,
-   * `kernel_gs_base`, cr0/cr2/cr3/cr4/cr8, xmm0-15, `gdtr.base/limit`, `idtr.base/limit`, `tr`,
-   * `tr.base`, `ldtr`, or any MSR name (`IA32_LSTAR`, `star`...). */
+  /** Reads a register by name (registers.ts lists the names); undefined for an unknown name. */
   readRegister(core: number, name: string): bigint | undefined {
     const c = this.cores[core];
-    if (!c) return undefined;
-    const n = name.toLowerCase();
-    const g = (GPR_NAMES as readonly string[]).indexOf(n);
-    if (g >= 0) return c.getGpr(g);
-    if (n === 'rip') return c.ripBig();
-    if (n === 'rflags') return BigInt(c.rflags >>> 0);
-    if (n === 'cpl') return BigInt(c.cpl);
-    const s = (SEG_NAMES as readonly string[]).indexOf(n);
-    if (s >= 0) return BigInt(c.seg[s]!.selector);
-    if (n === 'fs.base') return readMsr(c, MSR.FS_BASE);
-    if (n === 'gs.base') return readMsr(c, MSR.GS_BASE);
-    if (n === 'kernel_gs_base' || n === 'kernelgsbase') return readMsr(c, MSR.KERNEL_GS_BASE);
-    const cr = /^cr(\d+)$/.exec(n);
-    if (cr) return readCr(c, Number(cr[1]));
-    const xmm = /^xmm(\d+)$/.exec(n);
-    if (xmm && Number(xmm[1]) < 16) {
-      let v = 0n;
-      for (let lane = 3; lane >= 0; lane--) v = (v << 32n) | BigInt(c.xmm[4 * Number(xmm[1]) + lane]! >>> 0);
-      return v;
-    }
-    const table = /^(gdtr|idtr)\.(base|limit)$/.exec(n);
-    if (table) {
-      const t = c[table[1] as 'gdtr' | 'idtr'];
-      return table[2] === 'base' ? BigInt.asUintN(64, BigInt(t.base)) : BigInt(t.limit);
-    }
-    if (n === 'tr') return BigInt(c.tr.selector);
-    if (n === 'ldtr') return BigInt(c.ldtr.selector);
-    if (n === 'tr.base') return BigInt.asUintN(64, BigInt(c.tr.base));
-    const m = msrByName(n);
-    if (m) return readMsr(c, m.index);
-    return undefined;
+    return c ? readRegister(c, name) : undefined;
   }
 
-  /** Writes a register by name (see readRegister); returns an error message when refused. */
+  /** Writes a register by name; returns why it was refused (non-canonical, reserved bits ...). */
   writeRegister(core: number, name: string, value: bigint): string | undefined {
     const c = this.cores[core];
     if (!c) return `no core ${core}`;
-    const n = name.toLowerCase();
-    const v = BigInt.asUintN(64, value);
-    const canon = (): number | undefined => {
-      const s = BigInt.asIntN(64, v);
-      return s >= -(1n << 47n) && s < 1n << 47n ? Number(s) : undefined;
-    };
-    const g = (GPR_NAMES as readonly string[]).indexOf(n);
-    if (g >= 0) {
-      c.setGpr(g, v);
-      return undefined;
-    }
-    if (n === 'rip') {
-      const a = canon();
-      if (a === undefined) return 'rip must be canonical';
-      c.rip = a;
-      c.nextRip = a;
-      return undefined;
-    }
-    if (n === 'rflags') {
-      c.rflags = (Number(v & 0x3f7fd5n) | 2) >>> 0;
+    return writeRegister(c, name, value, () => {
       const x = this.extra[core]!;
-      if (x.tickHeld && c.rflags & RFLAGS.IF) {
+      if (x.tickHeld && c.rflags & RFLAGS.IF && this.timer) {
         x.tickHeld = false;
-        if (this.timer) c.raiseInterrupt(this.timer.vector);
+        c.raiseInterrupt(this.timer.vector);
       }
-      return undefined;
-    }
-    const base = n === 'fs.base' ? 'fs' : n === 'gs.base' ? 'gs' : n === 'kernel_gs_base' || n === 'kernelgsbase' ? 'k' : null;
-    if (base) {
-      const a = canon();
-      if (a === undefined) return `${name} must be canonical`;
-      if (base === 'fs') setFsBase(c, a, 'debugger');
-      else if (base === 'gs') setGsBase(c, a, 'debugger');
-      else setKernelGsBase(c, a, 'debugger');
-      return undefined;
-    }
-    const cr = /^cr(\d+)$/.exec(n);
-    if (cr) {
-      const why = crWriteFault(c, Number(cr[1]), v);
-      if (why) return why;
-      writeCr(c, Number(cr[1]), v);
-      return undefined;
-    }
-    const m = msrByName(n);
-    if (m) {
-      const cur = readMsr(c, m.index);
-      if (cur === undefined) return `${m.name} is not readable`;
-      const why = wrmsrFault(m.index, v, cur, true);
-      if (why) return why;
-      writeMsr(c, m.index, v, 'debugger');
-      return undefined;
-    }
-    return `unknown register '${name}'`;
+    });
   }
 
   /** Debugger memory access: no permission checks; undefined when a byte is unmapped. */
@@ -622,39 +541,4 @@ function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolea
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-/** Core fields that belong to the machine wiring, not to the architectural state. */
-const NOT_STATE = new Set(['memory', 'mmu', 'breakpoints', 'msr', 'deliverHook', 'lastFault']);
-
-/** Copies every state field of a core (including the ones private to the core's class). */
-function captureCore(c: Core): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(c)) {
-    if (NOT_STATE.has(k)) continue;
-    out[k] = cloneValue(v);
-  }
-  return out;
-}
-
-function cloneValue(v: unknown): unknown {
-  if (ArrayBuffer.isView(v)) return (v as Uint8Array).slice();
-  if (Array.isArray(v)) return v.map(cloneValue);
-  if (v && typeof v === 'object') return { ...(v as object) };
-  return v;
-}
-
-function restoreCore(c: Core, fields: Record<string, unknown>): void {
-  const t = c as unknown as Record<string, unknown>;
-  for (const [k, v] of Object.entries(fields)) {
-    const cur = t[k];
-    if (ArrayBuffer.isView(cur)) (cur as Uint8Array).set(v as Uint8Array);
-    else if (Array.isArray(cur)) {
-      const arr = v as unknown[];
-      cur.length = 0;
-      for (const x of arr) cur.push(cloneValue(x));
-    } else t[k] = cloneValue(v);
-  }
-  c.mmu.invalidateAll();
-  c.mmu.refreshMode();
 }
