@@ -526,6 +526,13 @@ describe('code actions', () => {
     expect(diags.filter((d) => d.code === 'gs-kernel-base-on-exit')).toEqual([]);
   });
 
+  it('on a line that already has a comment, the suppression goes on its own line above', async () => {
+    const text = BROKEN.replace('    o64 sysret', '    o64 sysret ; back to user');
+    const { fixed, diags } = await fixAndRelint(text, 'gs-kernel-base-on-exit', /suppress/i);
+    expect(fixed).toContain('    ; swapgs-lab-disable-next-line gs-kernel-base-on-exit\n    o64 sysret ; back to user');
+    expect(diags.filter((d) => d.code === 'gs-kernel-base-on-exit')).toEqual([]);
+  });
+
   it('inserts lfence on both sides of the CPL branch around swapgs', async () => {
     const text = readFileSync(path.join(FIXTURES, 'isr-no-lfence.asm'), 'utf8');
     const { fixed, diags } = await fixAndRelint(text, 'swapgs-speculation', /lfence/i);
