@@ -130,6 +130,9 @@ type Defining =
 
 const PREDEF_FILE = '<command line>';
 
+/** Longest string %strcat / %defstr may build (bytes). */
+const MAX_STRING = 1 << 20;
+
 // Condition-code inversion for %-1 / %+1 (NASM manual 4.3.9).
 const CC = new Set(['a', 'ae', 'b', 'be', 'c', 'e', 'g', 'ge', 'l', 'le', 'na', 'nae', 'nb', 'nbe', 'nc', 'ne', 'ng', 'nge', 'nl', 'nle', 'no', 'np', 'ns', 'nz', 'o', 'p', 'pe', 'po', 's', 'z']);
 function invertCc(cc: string): string {
@@ -154,7 +157,9 @@ class Preprocessor {
   private uniq = 0;
   private macroDepth = 0;
   private aborted = false;
-  private errorCount = 0;
+  /** The line being processed (undefined between lines), for locating diagnostics. */
+  private curLine: SourceRange | undefined;
+  private readonly reported = new Set<string>();
   private bits = 16n;
   private readonly contexts: { name: string; id: number }[] = [];
   private readonly hooks;
@@ -173,7 +178,14 @@ class Preprocessor {
   // ------------------------------------------------------------ diagnostics
 
   private report(range: SourceRange, message: string, severity: Severity, code: string): void {
-    if (severity === 'error') this.errorCount++;
+    // A token that came out of a %define body is not where the user looks: use the line
+    // being processed (its own range inside a macro body; the site rule below still applies).
+    const line = this.curLine;
+    if (line && (range.file !== line.file || range.line !== line.line)) range = line;
+    // The same complaint from every %rep iteration or macro call is shown once.
+    const key = `${severity}|${range.file}|${range.line}|${range.start}|${message}`;
+    if (this.reported.has(key)) return;
+    this.reported.add(key);
     if (this.diagnostics.length >= this.limits.maxDiagnostics) {
       if (this.diagnostics.length === this.limits.maxDiagnostics) {
         this.diagnostics.push({ range, severity: 'error', code: 'macro-error', message: `too many preprocessor diagnostics; the rest are not shown` });
@@ -218,7 +230,9 @@ class Preprocessor {
         this.aborted = true;
         break;
       }
+      this.curLine = raw.range;
       this.processLine(raw, src);
+      this.curLine = undefined;
     }
     this.cur = undefined;
     if (this.defining && !this.aborted) this.endOfSourceWhileDefining();
@@ -945,6 +959,10 @@ class Preprocessor {
     const n = this.nameArg(dir, args);
     if (!n) return;
     const text = tokensText(this.expand(args.slice(1)));
+    if (text.length > MAX_STRING) {
+      this.error(spanOf(args, dir.range), `\`${dir.text}\`: result would be over the ${MAX_STRING}-byte limit`);
+      return;
+    }
     this.defineValue(n, [mkTok('string', quoteString(new TextEncoder().encode(text)), spanOf(args.slice(1), n.range))], caseless);
   }
 
@@ -1017,7 +1035,13 @@ class Preprocessor {
       if (!b) return;
       parts.push(b);
     }
-    const total = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+    const size = parts.reduce((a, p) => a + p.length, 0);
+    if (size > MAX_STRING) {
+      // Doubling a string in a %rep would otherwise grow without bound.
+      this.error(spanOf(exp, dir.range), `\`${dir.text}\`: result would be ${size} bytes, over the ${MAX_STRING}-byte limit`);
+      return;
+    }
+    const total = new Uint8Array(size);
     let o = 0;
     for (const p of parts) {
       total.set(p, o);

@@ -467,6 +467,12 @@ describe('error recovery and limits', () => {
     expect(r.text.at(-1)).toBe('db 1');
   });
 
+  it('stops a string doubled in a %rep at the size limit, reported once at the directive', () => {
+    const r = pp(lines("%define s 'ab'", '%rep 40', '%strcat s s, s', '%endrep', '%strlen n s', 'db n'));
+    expect(r.text).toEqual(['db 1048576']);
+    expect(r.diagnostics).toMatchObject([{ severity: 'error', range: { line: 2 }, message: expect.stringContaining('limit') }]);
+  });
+
   it('reports a binary file once, not once per line', () => {
     const bin = 'abc\0\x01\x02\n'.repeat(1000);
     const r = pp(bin);
