@@ -36,7 +36,7 @@ export function spanOf(tokens: readonly Token[], fallback: SourceRange): SourceR
 /** Re-tokenises `text` (for pasting, %deftok, %[...]); every new token gets `range`. */
 export function relex(text: string, range: SourceRange): Token[] {
   const toks = lexLine(text, range.file, range.line).tokens;
-  for (const t of toks) t.range = range;
+  for (const t of toks) t.range = { ...range };
   return toks;
 }
 
