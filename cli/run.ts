@@ -31,6 +31,7 @@ export function runProgram(options: RunOptions, includePaths: string[], io: Comm
     cpus: options.cpus,
     quantum: options.quantum,
     maxInstructions: options.maxInstructions,
+    callStack: false, // no debugger here: skip the shadow call stack's bookkeeping
     ...(options.entry !== undefined ? { entry: options.entry } : {}),
     ...(options.timer ? { timer: options.timer } : {}),
   });

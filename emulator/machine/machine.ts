@@ -27,6 +27,8 @@ export interface MachineOptions {
   quantum?: number;
   /** Instruction budget of the whole machine (all cores). */
   maxInstructions?: number;
+  /** Keep the shadow call stacks (default true; `swapgs-lab run` turns them off for speed). */
+  callStack?: boolean;
 }
 
 /** Why the machine (or a run/step call) stopped. Terminal kinds end the machine. */
@@ -92,8 +94,11 @@ export class Machine {
   /** A core resuming from a breakpoint at this icount does not stop there again. */
   private resume: { core: number; icount: number } | null = null;
 
+  private readonly keepCallStack: boolean;
+
   private constructor(readonly program: AssembledProgram, plan: LoadPlan, options: MachineOptions) {
     installCallHooks();
+    this.keepCallStack = options.callStack ?? true;
     this.plan = plan;
     this.lines = new LineTable(program.lines);
     this.quantum = Math.max(1, options.quantum ?? 1000);
@@ -137,13 +142,15 @@ export class Machine {
       observer: {
         // Installed only while someone listens or a GS watch is set (see updateGsSink).
         ...(this.gsSinkOn ? { gsEvent: this.gsSink } : {}),
-        pushFrame: (core, f) => this.extra[sysOf(core).index]?.shadow.push(f),
-        popFrame: (core, kinds, rsp) => {
-          const s = this.extra[sysOf(core).index]?.shadow;
-          if (!s) return;
-          if (kinds) s.returnFrom(kinds);
-          else s.ret(rsp);
-        },
+        ...(this.keepCallStack ? {
+          pushFrame: (core, f) => this.extra[sysOf(core).index]?.shadow.push(f),
+          popFrame: (core, kinds, rsp) => {
+            const s = this.extra[sysOf(core).index]?.shadow;
+            if (!s) return;
+            if (kinds) s.returnFrom(kinds);
+            else s.ret(rsp);
+          },
+        } : {}),
         ifSet: (core) => {
           const x = this.extra[sysOf(core).index];
           if (x?.tickHeld) {
