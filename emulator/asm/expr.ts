@@ -137,7 +137,8 @@ export function parseStringLiteral(text: string): Uint8Array | { error: string }
           i++;
           k++;
         }
-        out.push(v);
+        // `\x` without digits is a plain `x` (checked with nasm 2.16.01).
+        out.push(k === 0 ? 0x78 : v);
         break;
       }
       case 'u':
@@ -149,6 +150,10 @@ export function parseStringLiteral(text: string): Uint8Array | { error: string }
           v = v * 16 + parseInt(body[i]!, 16);
           i++;
           k++;
+        }
+        if (k === 0) {
+          out.push(e.charCodeAt(0));
+          break;
         }
         if (v > 0x7fffffff) return { error: `invalid Unicode escape \\${e}${v.toString(16)}` };
         if (v > 0x10ffff) return { error: `Unicode escape \\${e}${v.toString(16)} is out of range` };

@@ -59,6 +59,21 @@ describe('parseStringLiteral', () => {
     expect(s('`\\n\\t\\\\\\`\\\'\\"\\0\\x41\\101\\e`')).toEqual([10, 9, 92, 96, 39, 34, 0, 0x41, 0x41, 27]);
     expect(s('`\\u20ac\\U0001F600`')).toEqual([0xe2, 0x82, 0xac, 0xf0, 0x9f, 0x98, 0x80]);
   });
+  it('decodes escapes exactly as nasm assembles them', () => {
+    const strs = ['`\\x4`', '`\\x41g`', '`\\101\\0\\7`', '`\\1234`', '`\\q\\?`', '`\\u00e9\\U0001F600`', '`\\e\\a\\b\\f\\v\\r\\t`', '`\\x`', '`\\777`', '`\\"\\x7g`', "'\\n'", '"a`b"'];
+    const dir = mkdtempSync(join(tmpdir(), 'str-'));
+    try {
+      // A 0xEE byte after each string separates them in the output.
+      writeFileSync(join(dir, 's.asm'), strs.map((x) => `db ${x}, 0xEE\n`).join(''));
+      execFileSync('nasm', ['-f', 'bin', join(dir, 's.asm'), '-o', join(dir, 's.bin')], { stdio: 'pipe' });
+      const bin = [...readFileSync(join(dir, 's.bin'))];
+      const ours = strs.flatMap((x) => [...(parseStringLiteral(x) as Uint8Array), 0xee]);
+      expect(ours).toEqual(bin);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('reports an unterminated string', () => {
     expect(s("'abc")).toEqual({ error: 'unterminated string' });
   });
