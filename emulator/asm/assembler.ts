@@ -14,6 +14,7 @@ import { preprocess } from './preprocessor';
 import type {
   AssembledProgram,
   Diagnostic,
+  ExpansionFrame,
   Expr,
   FileHost,
   InstructionRecord,
@@ -100,11 +101,6 @@ interface Emit {
   insn?: Extract<Statement, { kind: 'instruction' }>;
 }
 
-interface LineRec {
-  pl: PreprocessedLine;
-  parsed: ParsedLine;
-}
-
 interface EncCache {
   /** The statement the entry belongs to (a line's only instruction). */
   stmt: Statement;
@@ -162,7 +158,13 @@ function isBranch(m: string): boolean {
 // ---------------------------------------------------------------- the driver
 
 class Assembly {
-  readonly lines: LineRec[] = [];
+  // Per line, in parallel arrays (no per-line record object): what the passes and the result
+  // need of each preprocessed line. The tokens themselves are not kept once parsed.
+  private readonly stmts: Statement[] = [];
+  private readonly labels: ParsedLine['label'][] = [];
+  private readonly sites: SourceRange[] = [];
+  private readonly stacks: ExpansionFrame[][] = [];
+  private readonly comments: { text: string; range: SourceRange }[] = [];
   readonly diagnostics: Diagnostic[] = [];
   private readonly syms = new Map<string, SymDef>();
   /** Encoding cache by line index (see `encode`). */
@@ -175,7 +177,9 @@ class Assembly {
   // per-pass state
   private pass = 0;
   private passDiags: Diagnostic[] = [];
-  private emits: Emit[] = [];
+  /** This pass's emits are `emits[0 .. emitCount)`; the objects are reused from pass to pass. */
+  private readonly emits: Emit[] = [];
+  private emitCount = 0;
   private sections = new Map<string, SecState>();
   private secOrder: SecState[] = [];
   private cur!: SecState;
@@ -196,7 +200,11 @@ class Assembly {
     for (const pl of pls) {
       const parsed = parser.parse(pl);
       for (const d of parsed.diagnostics) this.diagnostics.push(pl.stack.length ? { ...d, stack: pl.stack } : d);
-      this.lines.push({ pl, parsed });
+      this.stmts.push(parsed.stmt);
+      this.labels.push(parsed.label);
+      this.sites.push(pl.site);
+      this.stacks.push(pl.stack);
+      if (pl.comment) this.comments.push(pl.comment);
     }
   }
 
@@ -204,9 +212,17 @@ class Assembly {
 
   private symValue(d: SymDef): bigint {
     if (d.sec === undefined) return d.value;
-    const p = this.layout.placed.get(d.sec);
-    return BigInt(p ? p.vstart : this.org) + d.value;
+    let base = this.layoutBases.get(d.sec);
+    if (base === undefined) {
+      const p = this.layout.placed.get(d.sec);
+      base = BigInt(p ? p.vstart : this.org);
+      this.layoutBases.set(d.sec, base);
+    }
+    return base + d.value;
   }
+
+  /** Start address of each section in `layout` (with `org`), as bigints; reset with the layout. */
+  private layoutBases = new Map<string, bigint>();
 
   private lookup(name: string, range: SourceRange): Val {
     const d = this.syms.get(name);
@@ -466,7 +482,7 @@ class Assembly {
   // ------------------------------------------------------------ emission
 
   private addDiag(range: SourceRange, severity: Diagnostic['severity'], code: string, message: string): void {
-    const stack = this.lines[this.curLine]?.pl.stack;
+    const stack = this.stacks[this.curLine];
     this.passDiags.push(stack && stack.length ? { range, severity, code, message, stack } : { range, severity, code, message });
   }
 
@@ -488,9 +504,27 @@ class Assembly {
     if (this.cur.nobits) {
       if (size > 0) this.addDiag(range, 'warning', 'nobits-data', `attempt to initialize memory in a nobits section (\`${this.cur.name}\`): ignored`);
     } else if (size > 0 || insn) {
-      this.emits.push({ sec: this.cur, offset: this.cur.size, size, bytes, repeat, line: this.curLine, kind, insn });
+      this.emit(size, bytes, repeat, kind, insn);
     }
     this.cur.size += size;
+  }
+
+  /** Records `size` bytes at the current position of the current section. */
+  private emit(size: number, bytes: Uint8Array | undefined, repeat: number, kind: Emit['kind'], insn: Emit['insn']): void {
+    const e = this.emits[this.emitCount];
+    if (e === undefined) {
+      this.emits.push({ sec: this.cur, offset: this.cur.size, size, bytes, repeat, line: this.curLine, kind, insn });
+    } else {
+      e.sec = this.cur;
+      e.offset = this.cur.size;
+      e.size = size;
+      e.bytes = bytes;
+      e.repeat = repeat;
+      e.line = this.curLine;
+      e.kind = kind;
+      e.insn = insn;
+    }
+    this.emitCount++;
   }
 
   private reserve(size: number, range: SourceRange): void {
@@ -501,7 +535,7 @@ class Assembly {
     }
     this.checkRoom(size, range);
     // NASM zero-fills reservations in progbits sections.
-    if (!this.cur.nobits && size > 0) this.emits.push({ sec: this.cur, offset: this.cur.size, size, repeat: 1, line: this.curLine, kind: 'data' });
+    if (!this.cur.nobits && size > 0) this.emit(size, undefined, 1, 'data', undefined);
     this.cur.size += size;
   }
 
@@ -950,7 +984,7 @@ class Assembly {
   private runPass(): void {
     this.passDiags = [];
     this.unknownUses = [];
-    this.emits = [];
+    this.emitCount = 0;
     this.sections = new Map();
     this.secOrder = [];
     const text: SecState = { name: '.text', nobits: false, size: 0, align: DEFAULT_SECTION_ALIGN, exec: true };
@@ -965,9 +999,9 @@ class Assembly {
     this.passOrg = DEFAULT_ORG;
     this.strucStack = [];
     this.istrucStack = [];
-    const lines = this.lines;
-    for (let i = 0; i < lines.length; i++) {
-      const { parsed } = lines[i]!;
+    const stmts = this.stmts;
+    const labels = this.labels;
+    for (let i = 0; i < stmts.length; i++) {
       this.curLine = i;
       if (this.absolute !== undefined) {
         this.lineSec = undefined;
@@ -976,9 +1010,9 @@ class Assembly {
         this.lineSec = this.cur;
         this.lineOff = this.cur.size;
       }
-      const stmt = parsed.stmt;
-      if (parsed.label) {
-        const lab = parsed.label;
+      const stmt = stmts[i]!;
+      const lab = labels[i];
+      if (lab) {
         try {
           if (stmt.kind === 'equ') {
             const v = this.ev(stmt.value);
@@ -994,7 +1028,7 @@ class Assembly {
         }
       }
       if (stmt.kind === 'none') continue;
-      const mark = this.emits.length;
+      const mark = this.emitCount;
       const size0 = this.cur.size;
       const cur0 = this.cur;
       try {
@@ -1003,13 +1037,13 @@ class Assembly {
         if (!(e instanceof EvalErr)) throw e;
         this.addDiag(e.range, 'error', e.code, e.message);
         // A bad line assembles as zero bytes (error tolerance): drop what it emitted.
-        this.emits.length = mark;
+        this.emitCount = mark;
         if (this.cur === cur0) this.cur.size = size0;
       }
     }
     if (this.strucStack.length) {
       const st = this.strucStack[this.strucStack.length - 1]!;
-      this.addDiag(this.syms.get(st.name)?.range ?? this.lines[this.lines.length - 1]!.pl.site, 'error', 'syntax-error', `\`struc ${st.name}\` has no \`endstruc\``);
+      this.addDiag(this.syms.get(st.name)?.range ?? this.sites[this.sites.length - 1]!, 'error', 'syntax-error', `\`struc ${st.name}\` has no \`endstruc\``);
     }
     for (const st of this.istrucStack) this.addDiag(st.range, 'error', 'syntax-error', `\`istruc ${st.name}\` has no \`iend\``);
   }
@@ -1047,6 +1081,7 @@ class Assembly {
       const same = this.layoutEqual(lay, this.layout) && this.passOrg === this.org;
       this.layout = lay;
       this.org = this.passOrg;
+      this.layoutBases = new Map();
       if (!this.changed && same) {
         converged = true;
         break;
@@ -1055,7 +1090,7 @@ class Assembly {
     if (!converged) {
       this.pass = maxPasses;
       this.passDiags.push({
-        range: this.changedAt ?? this.lines[0]?.pl.site ?? { file: '', line: 0, start: 0, end: 0 },
+        range: this.changedAt ?? this.sites[0] ?? { file: '', line: 0, start: 0, end: 0 },
         severity: 'error',
         code: 'no-convergence',
         message: `label addresses did not settle after ${maxPasses} passes (sizes keep changing around here)`,
@@ -1070,7 +1105,7 @@ class Assembly {
     for (const u of this.unknownUses) {
       if (seen.has(u.line)) continue;
       seen.add(u.line);
-      const stack = this.lines[u.line]?.pl.stack;
+      const stack = this.stacks[u.line];
       diagnostics.push({
         range: u.range,
         severity: 'error',
@@ -1080,14 +1115,15 @@ class Assembly {
       });
     }
     for (const e of this.layout.errors) {
-      diagnostics.push({ range: e.range ?? this.lines[0]?.pl.site ?? { file: '', line: 0, start: 0, end: 0 }, severity: 'error', code: 'section-layout', message: e.message });
+      diagnostics.push({ range: e.range ?? this.sites[0] ?? { file: '', line: 0, start: 0, end: 0 }, severity: 'error', code: 'section-layout', message: e.message });
     }
     const org = this.org;
     const image = new Uint8Array(Math.max(0, this.layout.imageSize));
     const lines: LineEntry[] = [];
     const instructions: InstructionRecord[] = [];
     const refsCache = new Map<Statement, { name: string; range: SourceRange }[]>();
-    for (const em of this.emits) {
+    for (let e = 0; e < this.emitCount; e++) {
+      const em = this.emits[e]!;
       const p = this.layout.placed.get(em.sec.name)!;
       const fileAt = p.start - org + em.offset;
       const addr = p.vstart + em.offset;
@@ -1096,9 +1132,8 @@ class Assembly {
         else if (em.bytes.length === 1) image.fill(em.bytes[0]!, fileAt, fileAt + em.size);
         else for (let r = 0; r < em.repeat; r++) image.set(em.bytes, fileAt + r * em.bytes.length);
       }
-      const rec = this.lines[em.line]!;
-      const site = rec.pl.site;
-      const stack = rec.pl.stack;
+      const site = this.sites[em.line]!;
+      const stack = this.stacks[em.line]!;
       if (em.kind === 'instruction' && em.insn && em.bytes) {
         let refs = refsCache.get(em.insn);
         if (!refs) {
@@ -1148,9 +1183,7 @@ class Assembly {
       if (d.sec !== undefined) info.section = d.sec;
       symbols.set(d.name, info);
     }
-    const comments: { text: string; range: SourceRange }[] = [];
-    for (const l of this.lines) if (l.pl.comment) comments.push(l.pl.comment);
-    return { image, org, sections, symbols, lines, instructions, diagnostics, comments };
+    return { image, org, sections, symbols, lines, instructions, diagnostics, comments: this.comments };
   }
 }
 
@@ -1206,5 +1239,10 @@ export function assembleLines(lines: PreprocessedLine[], opts: AssembleOptions, 
  */
 export function assemble(source: string, file: string, opts: AssembleOptions): AssembledProgram {
   const pp = preprocess(source, file, { host: opts.host, includePaths: opts.includePaths ?? [], lint: opts.lint ?? false });
-  return assembleLines(pp.lines, opts, pp.diagnostics);
+  const a = new Assembly(opts);
+  a.diagnostics.push(...pp.diagnostics);
+  a.parseAll(pp.lines);
+  // The tokens are not needed after parsing: let them go before the passes (peak memory of big files).
+  pp.lines.length = 0;
+  return a.run();
 }
