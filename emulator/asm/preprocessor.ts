@@ -297,7 +297,7 @@ class Preprocessor {
     let text = src.phys[src.next++]!;
     if (text.endsWith('\r')) text = text.slice(0, -1);
     const lexed = lexLine(continued(text) ? text.slice(0, -1) : text, src.file, first);
-    let tokens = lexed.tokens;
+    const tokens = lexed.tokens;
     let comment = lexed.comment;
     // A trailing backslash joins the next physical line (NASM reads them as one line);
     // each piece is lexed on its own line so token ranges stay exact.
@@ -311,7 +311,8 @@ class Preprocessor {
         continue;
       }
       const more = lexLine(body, src.file, ln);
-      tokens = tokens.concat(more.tokens);
+      // Append in place: a long run of continued lines must stay linear.
+      for (const t of more.tokens) tokens.push(t);
       comment = more.comment;
     }
     // The site covers the first physical line from its first to its last non-blank character.

@@ -38,6 +38,13 @@ describe('plain lines', () => {
     expect(r.lines[1]!.site.line).toBe(2);
   });
 
+  it('joins a long run of continued lines into one line', () => {
+    const r = pp('db 1, \\\n'.repeat(50_000) + '2\n');
+    expect(r.lines).toHaveLength(1);
+    expect(r.lines[0]!.tokens).toHaveLength(50_000 * 3 + 1);
+    expect(r.lines[0]!.tokens.at(-1)!.range.line).toBe(50_000);
+  });
+
   it('handles CRLF line ends', () => {
     expect(pp('db 1\r\ndb 2\r\n').text).toEqual(['db 1', 'db 2']);
   });
