@@ -93,6 +93,8 @@ export function findEntries(p: Program, extra: readonly { name: string; kind: En
     } else if (p.byAddress.has(a)) found.set(a, { kind: e.kind, reasons: [{ kind: 'settings' }] });
   }
 
+  dropInteriorNameGuesses(p, found);
+
   const entries: FoundEntries['entries'] = [];
   for (const [a, f] of [...found].sort((x, y) => x[0] - y[0])) {
     const s = p.labelAt.get(a) ?? p.labelsAt.get(a)?.[0];
@@ -108,6 +110,63 @@ export function findEntries(p: Program, extra: readonly { name: string; kind: En
     });
   }
   return { entries, notEntries };
+}
+
+/** Work bound of the reachability pass below (instructions visited over all entries). */
+const MAX_REACH_WORK = 4_000_000;
+
+/**
+ * A guess from the name alone (no LSTAR, annotation, table, taken address or settings) is dropped
+ * when the code of another entry flows into the label: by fall-through, a jump or a call. Such a
+ * label is an interior point of that entry's path, and the walk from that entry already analyses
+ * it in the states it is really reached in; starting a fresh walk there would assume the CPU just
+ * entered (user GS base, user RSP, a fresh interrupt frame). Linux names interior labels like
+ * entries: `entry_SYSCALL_64_after_hwframe` (fall-through), `syscall_return_via_sysret` (jump),
+ * and interrupt stubs that `jmp` to a common handler named `isr_common`/`irq_common`.
+ * A guess reached only from other guesses that it reaches back (a cycle with no upstream entry)
+ * is kept: nothing tells which of them the CPU enters at.
+ */
+function dropInteriorNameGuesses(p: Program, found: Map<number, { kind: EntryKind; reasons: EntryReason[] }>): void {
+  const starts: { a: number; i: number; nameOnly: boolean }[] = [];
+  for (const [a, f] of found) {
+    const i = p.byAddress.get(a);
+    if (i !== undefined) starts.push({ a, i, nameOnly: f.reasons.every((r) => r.kind === 'name') });
+  }
+  if (!starts.some((s) => s.nameOnly) || starts.length < 2) return;
+  const entryAt = new Map<number, number>(); // instruction index -> position in starts
+  starts.forEach((s, k) => entryAt.set(s.i, k));
+  // Which other entries each entry's code reaches (intra-procedural successors plus call targets).
+  const n = p.insns.length;
+  const stamp = new Int32Array(n).fill(-1);
+  const reaches: Set<number>[] = starts.map(() => new Set());
+  let work = 0;
+  for (let k = 0; k < starts.length && work < MAX_REACH_WORK; k++) {
+    const stack = [starts[k]!.i];
+    stamp[starts[k]!.i] = k;
+    while (stack.length && work < MAX_REACH_WORK) {
+      const i = stack.pop()!;
+      work++;
+      const e = entryAt.get(i);
+      if (e !== undefined && e !== k) reaches[k]!.add(e);
+      const L = p.insns[i]!;
+      const visit = (s: number) => {
+        if (stamp[s] !== k) {
+          stamp[s] = k;
+          stack.push(s);
+        }
+      };
+      for (const s of p.succ[i]!) visit(s);
+      if (L.flow === 'call' && L.target !== undefined && !p.externTarget.has(i)) {
+        const t = p.byAddress.get(L.target);
+        if (t !== undefined) visit(t);
+      } else if (L.flow === 'icall') for (const t of p.indirect.get(i) ?? []) visit(t);
+    }
+  }
+  starts.forEach((b, kb) => {
+    if (!b.nameOnly) return;
+    const upstream = starts.some((e, ke) => ke !== kb && reaches[ke]!.has(kb) && (!e.nameOnly || !reaches[kb]!.has(ke)));
+    if (upstream) found.delete(b.a);
+  });
 }
 
 function describe(kind: EntryKind, reasons: EntryReason[]): string {

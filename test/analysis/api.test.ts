@@ -123,6 +123,106 @@ entry_syscall:
 `;
     expect(lint(src).entries.map((e) => e.label)).toEqual(['entry_syscall']);
   });
+
+  test('a global syscall-named label that the entry falls into is part of that entry, not a second one', () => {
+    // Linux-style interior label (entry_SYSCALL_64_after_hwframe / syscall_return_via_sysret):
+    // it is reached with the kernel base from the entry, so its sysret is correct.
+    const src = `bits 64
+extern syscall_enter
+global _syscall_enter
+global _syscall_ret
+section .text
+_syscall_enter:
+    swapgs
+    mov [gs:8], rsp
+    mov rsp, [gs:0]
+    sti
+    push rax
+    call syscall_enter
+    pop rax
+_syscall_ret:
+    cli
+    mov rsp, [gs:8]
+    swapgs
+    mov rax, rcx
+    shr rax, 47
+    jnz .bad
+    o64 sysret
+.bad:
+    ud2
+`;
+    const r = lint(src);
+    expect(r.entries.map((e) => e.label)).toEqual(['_syscall_enter']);
+    expect(findings(r)).toEqual([]);
+    // Reached by a jump from the entry instead of by fall-through: the same.
+    const jumped = src.replace('    pop rax\n_syscall_ret:', '    pop rax\n    jmp _syscall_ret\n    ud2\n_syscall_ret:');
+    expect(lint(jumped).entries.map((e) => e.label)).toEqual(['_syscall_enter']);
+    expect(findings(lint(jumped))).toEqual([]);
+    // The interior label still gets the real path's state: a missing swapgs there is reported
+    // against the entry.
+    const broken = lint(src.replace('    mov rsp, [gs:8]\n    swapgs\n', '    mov rsp, [gs:8]\n'));
+    expect(findings(broken, 'gs-kernel-base-on-exit')).toEqual([`gs-kernel-base-on-exit@${linesWith(src, 'o64 sysret')[0]! - 1}`]);
+    expect(broken.diagnostics.find((d) => d.code === 'gs-kernel-base-on-exit')!.message).toContain('`_syscall_enter`');
+  });
+
+  test('interrupt stubs that jmp to a common handler named like an ISR: the stubs are the entries', () => {
+    const src = `bits 64
+extern interrupt_dispatch
+global isr0
+global isr1
+global isr_common
+section .text
+isr0:
+    push 0
+    push 0
+    jmp isr_common
+isr1:
+    push 0
+    push 1
+    jmp isr_common
+isr_common:
+    test byte [rsp+24], 3
+    jz .kernel
+    swapgs
+.kernel:
+    lfence
+    push rdi
+    mov rdi, [gs:16]
+    call interrupt_dispatch
+    pop rdi
+    test byte [rsp+24], 3
+    jz .kret
+    swapgs
+.kret:
+    add rsp, 16
+    iretq
+`;
+    const r = lint(src);
+    expect(r.entries.map((e) => `${e.label}:${e.kind}`)).toEqual(['isr0:interrupt', 'isr1:interrupt']);
+    expect(findings(r)).toEqual([]);
+    // The handler on its own (no stub reaches it) is still guessed from its name.
+    const alone = lint(src.replace(/isr0:[^]*?(?=isr_common:)/, ''));
+    expect(alone.entries.map((e) => e.label)).toEqual(['isr_common']);
+  });
+
+  test('two name guesses that reach each other, with no entry upstream, both stay entries', () => {
+    const src = `bits 64
+section .text
+global syscall_a
+global syscall_b
+syscall_a:
+    swapgs
+    swapgs
+    jmp syscall_b
+syscall_b:
+    swapgs
+    swapgs
+    test rax, rax
+    jz syscall_a
+    o64 sysret
+`;
+    expect(lint(src).entries.map((e) => e.label)).toEqual(['syscall_a', 'syscall_b']);
+  });
 });
 
 describe('state at an address', () => {
