@@ -157,22 +157,59 @@ function locKind(m: MemRef): 'gs' | 'abs' | 'stack' | 'other' {
 }
 
 const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
-function hexOf(bytes: Uint8Array): string {
+
+/**
+ * Cache key of an instruction's bytes: a number for up to 6 bytes (length in the top bits), the
+ * hex string for longer ones. No string is built for most instructions.
+ */
+function bytesKey(bytes: Uint8Array): number | string {
+  const n = bytes.length;
+  if (n <= 6) {
+    let v = 0;
+    for (let k = 0; k < n; k++) v = v * 256 + bytes[k]!;
+    return v + n * 281_474_976_710_656; // n * 2^48
+  }
   let h = '';
-  for (let k = 0; k < bytes.length; k++) h += HEX[bytes[k]!];
+  for (let k = 0; k < n; k++) h += HEX[bytes[k]!];
   return h;
 }
 
+/** Key of bytes at one address (number and hex keys kept apart). */
+const atKey = (bk: number | string, address: number): string => `${typeof bk === 'number' ? 'n' : 'x'}${bk}@${address}`;
+
+/** A lowered form and, for a near branch, its target relative to the instruction's address. */
+interface CacheEntry {
+  L: LInsn;
+  rel: number | undefined;
+}
+
 /**
- * Lowered forms memoised by instruction bytes (by bytes@address for branches and RIP-relative
- * operands, whose lowering holds absolute addresses). Re-linting after an edit then decodes only
- * the instructions that changed; entries are immutable and shared. Bounded: when it holds much
- * more than the last program needed (stale addresses after edits), it keeps only what that
- * program used.
+ * Lowered forms memoised by instruction bytes. A near branch is cached position-independently
+ * (its target relative to the instruction) and relocated on reuse; only RIP-relative memory
+ * operands, whose lowering holds absolute addresses, are keyed by bytes@address. Re-linting after
+ * an edit that moves the code after it then decodes only the instructions that changed; entries
+ * are immutable and shared. Bounded: when it holds much more than the last program needed
+ * (stale addresses after edits), it keeps only what that program used.
  */
-let CACHE = new Map<string, LInsn>();
-const ADDRESS_DEPENDENT = new Set<string>();
+let CACHE = new Map<number | string, CacheEntry>();
+const ADDRESS_DEPENDENT = new Set<number | string>();
 const CACHE_SLACK = 20_000;
+
+/** The cached form placed at `index`/`address` (the entry itself when it already is). */
+function place(c: CacheEntry, index: number, address: number, size: number): LInsn {
+  const L = c.L;
+  if (L.index === index && L.address === address) return L;
+  if (c.rel === undefined) return { ...L, index, address, next: address + size };
+  const target = address + c.rel;
+  return {
+    ...L,
+    index,
+    address,
+    next: address + size,
+    target,
+    ops: L.ops.map((o) => (o.kind === 'branch' ? { kind: 'branch', target } : o)),
+  };
+}
 
 /**
  * Decodes every instruction not in the cache with one reusable decoder over a buffer of their
@@ -180,26 +217,28 @@ const CACHE_SLACK = 20_000;
  */
 export function lowerProgram(records: readonly InstructionRecord[]): LInsn[] {
   const out: LInsn[] = new Array(records.length);
-  const misses: { i: number; hex: string; offset: number }[] = [];
-  const keys: string[] = new Array(records.length);
+  const misses: { i: number; key: number | string; offset: number }[] = [];
+  const keys: (number | string)[] = new Array(records.length);
   let total = 0;
   for (let i = 0; i < records.length; i++) {
     const rec = records[i]!;
-    const hex = hexOf(rec.bytes);
-    const key = ADDRESS_DEPENDENT.has(hex) ? `${hex}@${rec.address}` : hex;
+    const bk = bytesKey(rec.bytes);
+    const key = ADDRESS_DEPENDENT.has(bk) ? atKey(bk, rec.address) : bk;
     keys[i] = key;
     const hit = CACHE.get(key);
-    if (hit) {
-      out[i] = hit.index === i && hit.address === rec.address ? hit : { ...hit, index: i, address: rec.address, next: rec.address + rec.bytes.length };
-    } else {
-      misses.push({ i, hex, offset: total });
+    if (hit) out[i] = place(hit, i, rec.address, rec.bytes.length);
+    else {
+      misses.push({ i, key: bk, offset: total });
       total += rec.bytes.length;
     }
   }
   if (misses.length) decodeMisses(records, misses, keys, out, total);
   if (CACHE.size > 2 * records.length + CACHE_SLACK) {
-    const kept = new Map<string, LInsn>();
-    for (let i = 0; i < records.length; i++) kept.set(keys[i]!, CACHE.get(keys[i]!) ?? out[i]!);
+    const kept = new Map<number | string, CacheEntry>();
+    for (let i = 0; i < records.length; i++) {
+      const c = CACHE.get(keys[i]!);
+      if (c) kept.set(keys[i]!, c);
+    }
     CACHE = kept;
   }
   return out;
@@ -207,8 +246,8 @@ export function lowerProgram(records: readonly InstructionRecord[]): LInsn[] {
 
 function decodeMisses(
   records: readonly InstructionRecord[],
-  misses: { i: number; hex: string; offset: number }[],
-  keys: string[],
+  misses: { i: number; key: number | string; offset: number }[],
+  keys: (number | string)[],
   out: LInsn[],
   total: number,
 ): void {
@@ -220,14 +259,23 @@ function decodeMisses(
   try {
     for (const m of misses) {
       const rec = records[m.i]!;
+      // The same bytes twice in this program: the first decode serves both.
+      const again = CACHE.get(keys[m.i]!);
+      if (again) {
+        out[m.i] = place(again, m.i, rec.address, rec.bytes.length);
+        continue;
+      }
       decoder.position = m.offset;
       decoder.ip = BigInt(rec.address);
       decoder.decodeOut(ins);
       const L = lowerOne(m.i, rec, ins, factory);
-      const dependent = L.target !== undefined || (!L.invalid && ins.isIpRelMemoryOperand);
-      if (dependent) ADDRESS_DEPENDENT.add(m.hex);
-      keys[m.i] = dependent ? `${m.hex}@${rec.address}` : m.hex;
-      CACHE.set(keys[m.i]!, L);
+      // A near branch relocates; anything else holding an absolute address (RIP-relative
+      // operands, far branches) is cached at its address only.
+      const nearOnly = L.target !== undefined && L.ops.some((o) => o.kind === 'branch' && o.target === L.target);
+      const dependent = (L.target !== undefined && !nearOnly) || (!L.invalid && ins.isIpRelMemoryOperand);
+      if (dependent) ADDRESS_DEPENDENT.add(m.key);
+      keys[m.i] = dependent ? atKey(m.key, rec.address) : m.key;
+      CACHE.set(keys[m.i]!, { L, rel: nearOnly && !dependent ? L.target! - rec.address : undefined });
       out[m.i] = L;
     }
   } finally {
