@@ -38,6 +38,11 @@ type Work = Token | EndMark;
 
 const isMark = (w: Work): w is EndMark => (w as EndMark).end !== undefined;
 
+/** Longest argument list (in tokens) a function-like macro call may have. */
+const MAX_ARG_SCAN = 4096;
+/** Unclosed `f(` look-aheads per line before we stop looking (keeps a hostile line linear). */
+const MAX_FAILED_SCANS = 64;
+
 export class SmacroTable {
   private readonly exact = new Map<string, SMacro[]>();
   private readonly caseless = new Map<string, SMacro[]>();
@@ -110,6 +115,7 @@ export class SmacroTable {
     const work: Work[] = [];
     for (let i = tokens.length - 1; i >= 0; i--) work.push(tokens[i]!);
     let expanded = false;
+    const scans = { failed: 0 };
     let depth = 0;
     let produced = 0;
     const activeMarks: SMacro[] = [];
@@ -143,7 +149,7 @@ export class SmacroTable {
         out.push(w);
         continue;
       }
-      const call = this.matchCall(cands, work);
+      const call = this.matchCall(cands, work, scans);
       if (!call) {
         out.push(w);
         continue;
@@ -188,7 +194,7 @@ export class SmacroTable {
    * Picks the overload that fits what follows the name. `consumed` counts the tokens after the
    * name (not end marks) that belong to the call: the parenthesised argument list.
    */
-  private matchCall(cands: SMacro[], work: Work[]): { mac: SMacro; args: Token[][]; consumed: number } | undefined {
+  private matchCall(cands: SMacro[], work: Work[], scans: { failed: number }): { mac: SMacro; args: Token[][]; consumed: number } | undefined {
     let objectLike: SMacro | undefined;
     let withParams = false;
     for (const m of cands) {
@@ -201,13 +207,15 @@ export class SmacroTable {
       let i = work.length - 1;
       while (i >= 0 && isMark(work[i]!)) i--;
       const open = work[i];
-      if (open && !isMark(open) && open.kind === 'op' && open.text === '(') {
+      if (open && !isMark(open) && open.kind === 'op' && open.text === '(' && scans.failed < MAX_FAILED_SCANS) {
         const args: Token[][] = [];
         let cur: Token[] = [];
         let depth = 0;
         let consumed = 1;
         let closed = false;
-        for (i--; i >= 0; i--) {
+        // Bounded look-ahead: a line full of unclosed `f(` must not cost quadratic time.
+        const stop = Math.max(0, i - MAX_ARG_SCAN);
+        for (i--; i >= stop; i--) {
           const t = work[i]!;
           if (isMark(t)) continue;
           consumed++;
@@ -225,6 +233,7 @@ export class SmacroTable {
           }
           cur.push(t);
         }
+        if (!closed) scans.failed++;
         if (closed) {
           if (cur.length > 0 || args.length > 0) args.push(cur);
           for (const m of cands) {

@@ -480,6 +480,12 @@ describe('error recovery and limits', () => {
     expect(r.diagnostics).toMatchObject([{ severity: 'error', range: { line: 2 }, message: expect.stringContaining('limit') }]);
   });
 
+  it('passes a line of 100,000 unclosed macro calls through', () => {
+    const r = pp(lines('%define f(x) x', 'db ' + 'f('.repeat(100_000), 'db 1'));
+    expect(r.lines[0]!.tokens).toHaveLength(1 + 200_000);
+    expect(r.text.at(-1)).toBe('db 1');
+  });
+
   it('reports a binary file once, not once per line', () => {
     const bin = 'abc\0\x01\x02\n'.repeat(1000);
     const r = pp(bin);
