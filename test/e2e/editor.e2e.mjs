@@ -182,22 +182,31 @@ async function checkCase(page, c, n, dirs) {
     await dirtyTab.waitFor({ state: 'detached', timeout: 30_000 });
     const before = readFileSync(path.join(root, c.example), 'utf8');
     const saved = path.join(dirs.workspace, exampleName);
-    // A clean tab means the save was sent; poll the disk (bounded) until the write lands.
+    // A clean tab means the save was sent; poll the disk (bounded) until the write has landed:
+    // the fix adds lines, and two reads in a row agree (a read can catch a file mid-write).
+    const addedLines = (text) => {
+      const pool = new Map();
+      for (const l of before.split('\n')) pool.set(l, (pool.get(l) ?? 0) + 1);
+      return text.split('\n').filter((l) => {
+        const left = pool.get(l) ?? 0;
+        if (left > 0) { pool.set(l, left - 1); return false; }
+        return true;
+      });
+    };
     const deadline = Date.now() + 30_000;
     let after = readFileSync(saved, 'utf8');
-    while (after === before && Date.now() < deadline) {
+    for (;;) {
+      if (after.length > before.length && addedLines(after).length > 0) {
+        const again = readFileSync(saved, 'utf8');
+        if (again === after) break;
+      }
+      if (Date.now() > deadline) break;
       await new Promise((r) => setTimeout(r, 100));
       after = readFileSync(saved, 'utf8');
     }
     if (after === before) throw new Error('the saved file is unchanged');
     // The lines the fix added (a multiset difference), each of which must be what the fix promises.
-    const pool = new Map();
-    for (const l of before.split('\n')) pool.set(l, (pool.get(l) ?? 0) + 1);
-    const added = after.split('\n').filter((l) => {
-      const left = pool.get(l) ?? 0;
-      if (left > 0) { pool.set(l, left - 1); return false; }
-      return true;
-    });
+    const added = addedLines(after);
     if (added.length === 0 || !added.every((l) => c.inserted.test(l))) {
       throw new Error(`the fix added ${JSON.stringify(added)}, expected lines matching ${c.inserted}`);
     }
