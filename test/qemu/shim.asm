@@ -36,6 +36,11 @@ mb_header:
 start32:
     cli
     cld
+    ; the firmware leaves the 8259 PICs unmasked with IRQ0 (PIT) on vector 8: mask every line,
+    ; the machine model has no external interrupts but its own timer
+    mov al, 0xff
+    out 0x21, al
+    out 0xa1, al
     ; shim bss (page tables, stack) to zero
     mov edi, bss_start
     mov ecx, (bss_end - bss_start) / 4
@@ -131,6 +136,8 @@ long64:
     mov fs, ax
     mov gs, ax
     lidt [rel idtr0]
+    xor eax, eax
+    lldt ax                         ; LDTR null as in the emulator (reset leaves base 0, limit 0xffff)
     xor eax, eax
     xor edx, edx
     mov ecx, 0xC0000100             ; FS_BASE
