@@ -14,7 +14,7 @@
 import { evalExpr, parseExpr, parseNumber, parseStringLiteral } from './expr';
 import { lexLine } from './lexer';
 import { condDirective, elifStep, elseStep, emitting, sameTokens, tokenTypeTest, type Cond, type CondDirective } from './preprocessor-cond';
-import { BUILTIN_NAMES, SmacroTable } from './preprocessor-smacro';
+import { BUILTIN_NAMES, SmacroTable, type ExpandHooks } from './preprocessor-smacro';
 import { adjacent, mkTok, quoteString, relex, spanOf, splitArgs, tokensText } from './preprocessor-util';
 import type { Diagnostic, ExpansionFrame, Expr, FileHost, PreprocessedLine, Severity, SourceRange, Token } from './types';
 
@@ -162,7 +162,9 @@ class Preprocessor {
   private readonly reported = new Set<string>();
   private bits = 16n;
   private readonly contexts: { name: string; id: number }[] = [];
-  private readonly hooks;
+  private readonly hooks: ExpandHooks;
+  /** The file preprocess() was called on (the root of every include chain). */
+  private rootFile = '';
 
   constructor(private readonly opts: PreprocessOptions) {
     this.limits = { ...DEFAULT_LIMITS, ...(opts.limits ?? {}) };
@@ -216,6 +218,7 @@ class Preprocessor {
   // ------------------------------------------------------------ driver
 
   run(source: string, file: string): void {
+    this.rootFile = file;
     this.pushFile(source, file, [], undefined);
     while (this.stack.length > 0 && !this.aborted) {
       const src = this.stack[this.stack.length - 1]!;
@@ -335,7 +338,7 @@ class Preprocessor {
     const dname = first && first.kind === 'directive' ? first.text.toLowerCase() : undefined;
 
     if (this.defining) {
-      if (dname !== undefined && this.definingDirective(dname, raw)) return;
+      if (dname !== undefined && this.definingDirective(dname)) return;
       this.storeDefiningLine(raw);
       return;
     }
@@ -637,7 +640,7 @@ class Preprocessor {
   // ------------------------------------------------------------ definitions in progress
 
   /** Handles a directive met while capturing a %macro or %rep body; true when consumed. */
-  private definingDirective(name: string, raw: RawLine): boolean {
+  private definingDirective(name: string): boolean {
     const d = this.defining!;
     if (d.kind === 'macro') {
       if (name === '%macro' || name === '%imacro' || name === '%rmacro' || name === '%irmacro') d.nest++;
@@ -656,7 +659,7 @@ class Preprocessor {
       if (d.nest > 0) d.nest--;
       else {
         this.defining = undefined;
-        this.startRep(d, raw);
+        this.startRep(d);
         return true;
       }
     }
@@ -681,7 +684,7 @@ class Preprocessor {
     this.mmacros.set(key, list);
   }
 
-  private startRep(d: Extract<Defining, { kind: 'rep' }>, _end: RawLine): void {
+  private startRep(d: Extract<Defining, { kind: 'rep' }>): void {
     if (d.count <= 0 || d.lines.length === 0) return;
     const src = d.src;
     const frame: ExpansionFrame = { kind: 'rep', name: '%rep', callSite: d.range };
@@ -758,7 +761,7 @@ class Preprocessor {
       case '%exitmacro':
         return this.exitTo('macro', dir);
       case '%rep':
-        return this.repDirective(dir, args, raw, src);
+        return this.repDirective(dir, args, src);
       case '%endrep':
         return this.error(dir.range, '`%endrep`: no matching `%rep`');
       case '%exitrep':
@@ -1143,7 +1146,7 @@ class Preprocessor {
     mac.params = mac.params.slice(k).concat(mac.params.slice(0, k));
   }
 
-  private repDirective(dir: Token, args: Token[], _raw: RawLine, src: Source): void {
+  private repDirective(dir: Token, args: Token[], src: Source): void {
     let count = 0;
     const v = this.evaluate(dir, args.filter((t) => !(t.kind === 'ident' && t.text.toLowerCase() === '.nolist')));
     if (v !== undefined) {
@@ -1191,8 +1194,6 @@ class Preprocessor {
     const frame: ExpansionFrame = { kind: 'include', name: path, callSite: spanOf([dir, ...args], dir.range) };
     this.pushFile(text, path, [...src.frames, frame], src.site);
   }
-
-  rootFile = '';
 
   // ---- conditionals
 
@@ -1425,7 +1426,6 @@ function describeFrame(f: ExpansionFrame | undefined): string {
  */
 export function preprocess(source: string, file: string, opts: PreprocessOptions): PreprocessResult {
   const pp = new Preprocessor(opts);
-  pp.rootFile = file;
   try {
     pp.run(source, file);
   } catch (e) {
