@@ -77,8 +77,11 @@ function update(f: Fact, changes: Partial<FactInit>): Fact {
 }
 
 export interface WalkResult {
-  /** Facts before each instruction, merged over contexts (key -> fact). */
-  stateIn: (Map<string, Fact> | undefined)[];
+  /**
+   * Facts before each instruction, merged over contexts: one per distinct key, the first that
+   * reached it. Shared arrays: read-only for callers.
+   */
+  factsIn: (Fact[] | undefined)[];
   /** First-visit order of instructions (for "first place where ..." reports). */
   order: number[];
   /** CPL-dependent branches with a swapgs on one side (swapgs-speculation). */
@@ -326,11 +329,15 @@ export function refine(p: Program, branch: LInsn, f: Fact, taken: boolean): Fact
  */
 export function walk(p: Program, entries: readonly (EntryInfo & { insn: number })[], opts: WalkOptions): WalkResult {
   const n = p.insns.length;
-  const stateIn: (Map<string, Fact> | undefined)[] = new Array(n);
+  // Allocation-light bookkeeping: facts are numbered by key once per walk; per instruction the
+  // distinct facts (and their numbers) sit in small arrays, and the visited (context, fact)
+  // pairs in one number, with a Set only where an instruction is reached in several.
+  const factsIn: (Fact[] | undefined)[] = new Array(n);
+  const idsIn: (number[] | undefined)[] = new Array(n);
   const order: number[] = [];
   const branchesAroundSwapgs = new Set<number>();
-  // Visited (context, fact) pairs per instruction; facts are interned to small numbers.
-  const visited: (Set<number> | undefined)[] = new Array(n);
+  const visitedFirst = new Float64Array(n).fill(-1);
+  const visitedMore: (Set<number> | undefined)[] = new Array(n);
   const factIds = new Map<string, number>();
   const idOf = (f: Fact): number => {
     let id = factIds.get(f.key);
@@ -340,10 +347,16 @@ export function walk(p: Program, entries: readonly (EntryInfo & { insn: number }
     }
     return id;
   };
-  const seen = (ctx: number, i: number, f: Fact): boolean => {
-    const code = ctx * 4_194_304 + idOf(f);
-    let set = visited[i];
-    if (!set) visited[i] = set = new Set();
+  const seen = (ctx: number, i: number, id: number): boolean => {
+    const code = ctx * 4_194_304 + id;
+    const v0 = visitedFirst[i]!;
+    if (v0 === -1) {
+      visitedFirst[i] = code;
+      return false;
+    }
+    if (v0 === code) return true;
+    let set = visitedMore[i];
+    if (!set) visitedMore[i] = set = new Set();
     if (set.has(code)) return true;
     set.add(code);
     return false;
@@ -357,25 +370,43 @@ export function walk(p: Program, entries: readonly (EntryInfo & { insn: number }
   const ctxs: Ctx[] = [];
   const ctxIds = new Map<string, number>();
   const calleeContexts = new Map<number, number>();
-  const work: { ctx: number; i: number; f: Fact }[] = [];
+  // The worklist as three parallel stacks (no object per item).
+  const workCtx: number[] = [];
+  const workI: number[] = [];
+  const workF: Fact[] = [];
   let truncated = false;
   let steps = 0;
   const push = (ctx: number, i: number, f: Fact) => {
-    let at = stateIn[i];
-    if (!at) {
-      at = new Map();
-      stateIn[i] = at;
+    let at = factsIn[i];
+    let ids = idsIn[i];
+    if (!at || !ids) {
+      at = [];
+      ids = [];
+      factsIn[i] = at;
+      idsIn[i] = ids;
       order.push(i);
     }
-    if (!at.has(f.key) && at.size >= MAX_FACTS_PER_INSN) {
+    let id = idOf(f);
+    if (ids.length >= MAX_FACTS_PER_INSN && !ids.includes(id)) {
       // Too many path variants here: forget flag-register constants, then which swapgs / stack
       // load / save produced the state (-2: "several"), so the walk stays bounded.
-      if (f.flags) f = update(f, { flags: '' });
-      if (!at.has(f.key)) f = update(f, { gsSite: f.gsSite >= 0 ? -2 : f.gsSite, savedSite: f.savedSite >= 0 ? -2 : f.savedSite, kstackSite: f.kstackSite >= 0 ? -2 : f.kstackSite });
+      if (f.flags) {
+        f = update(f, { flags: '' });
+        id = idOf(f);
+      }
+      if (!ids.includes(id)) {
+        f = update(f, { gsSite: f.gsSite >= 0 ? -2 : f.gsSite, savedSite: f.savedSite >= 0 ? -2 : f.savedSite, kstackSite: f.kstackSite >= 0 ? -2 : f.kstackSite });
+        id = idOf(f);
+      }
     }
-    if (seen(ctx, i, f)) return;
-    if (!at.has(f.key)) at.set(f.key, f);
-    work.push({ ctx, i, f });
+    if (seen(ctx, i, id)) return;
+    if (!ids.includes(id)) {
+      ids.push(id);
+      at.push(f);
+    }
+    workCtx.push(ctx);
+    workI.push(i);
+    workF.push(f);
   };
   // One root context per fact group (each syscall entry; all interrupt entries together), so
   // states shared by many interrupt stubs are walked once.
@@ -393,12 +424,14 @@ export function walk(p: Program, entries: readonly (EntryInfo & { insn: number }
   });
   const returnTo = (caller: { ctx: number; ret: number }, exit: Fact) => push(caller.ctx, caller.ret, exit);
   const nextIndex = (i: number): number | undefined => (p.nextOf[i]! >= 0 ? p.nextOf[i]! : undefined);
-  while (work.length) {
+  while (workI.length) {
     if (++steps > MAX_WORK) {
       truncated = true;
       break;
     }
-    const { ctx, i, f } = work.pop()!;
+    const ctx = workCtx.pop()!;
+    const i = workI.pop()!;
+    const f = workF.pop()!;
     const L = p.insns[i]!;
     const g = transfer(p, L, f, entries);
     if (L.effects.some((e) => e.kind === 'swapgs') && f.cplBranch >= 0) branchesAroundSwapgs.add(f.cplBranch);
@@ -480,5 +513,5 @@ export function walk(p: Program, entries: readonly (EntryInfo & { insn: number }
         break;
     }
   }
-  return { stateIn, order, branchesAroundSwapgs, truncated };
+  return { factsIn, order, branchesAroundSwapgs, truncated };
 }

@@ -43,12 +43,7 @@ function analyzeUnsafe(program: AssembledProgram, options: AnalysisOptions): Ana
   const fmaskMasksIf = p.consts.msrWrites.some((w) => w.ecx === MSR_FMASK && ((w.value ?? w.low ?? w.ones) & RFLAGS_IF) !== 0n);
   const result = walk(p, entries, { fmaskMasksIf });
   const NONE: Fact[] = [];
-  const factArrays: (Fact[] | undefined)[] = new Array(p.insns.length);
-  const facts = (i: number): Fact[] => {
-    const m = result.stateIn[i];
-    if (!m) return NONE;
-    return (factArrays[i] ??= [...m.values()]);
-  };
+  const facts = (i: number): Fact[] => result.factsIn[i] ?? NONE;
   const ctx: RuleContext = { p, entries, walk: result, facts };
 
   const sup = collectSuppressions(program.comments);
