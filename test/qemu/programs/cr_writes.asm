@@ -1,16 +1,11 @@
 ; mov to CR0/CR4 consistency checks (SDM Vol 2B MOV to CR "Protected Mode Exceptions", Vol 3A
-; 10.8.5): clearing CR0.PG or CR4.PAE in 64-bit mode, CR0.NW=1 with CD=0, clearing CR0.PE with
-; PG=1 are #GP(0); CR0.WP=0 lets ring 0 ... (no read-only pages here: only the checks).
+; 10.8.5): clearing CR4.PAE in 64-bit mode, CR0.NW=1 with CD=0, clearing CR0.PE with PG=1 are
+; #GP(0); CR2 is writable. (Clearing CR0.PG: cr0_pg.asm.)
 %include "lib.inc"
 section .text
 _start:
     call sys_init
     mov rbx, cr0
-    TRY .r1
-    mov rax, rbx
-    and eax, 0x7fffffff
-    mov cr0, rax
-.r1:
     TRY .r2
     mov rax, rbx
     or eax, 1 << 29                 ; NW without CD
