@@ -195,9 +195,15 @@ class Assembly {
 
   constructor(private readonly opts: AssembleOptions) {}
 
-  parseAll(pls: PreprocessedLine[]): void {
+  /**
+   * Parses every line. `release`: the caller hands the array over; each entry is dropped once
+   * parsed, so a big file's tokens are freed while the parse output grows (peak memory).
+   */
+  parseAll(pls: PreprocessedLine[], release = false): void {
     const parser = new LineParser();
-    for (const pl of pls) {
+    for (let i = 0; i < pls.length; i++) {
+      const pl = pls[i]!;
+      if (release) pls[i] = RELEASED_LINE;
       const parsed = parser.parse(pl);
       for (const d of parsed.diagnostics) this.diagnostics.push(pl.stack.length ? { ...d, stack: pl.stack } : d);
       this.stmts.push(parsed.stmt);
@@ -629,7 +635,7 @@ class Assembly {
     if (prev !== undefined && sameSig(prev.sig, sig)) return prev.res;
     const literal = prev !== undefined ? prev.literal : s.operands.every((o) => o.kind === 'reg' || isLiteral(o.expr));
     const fixed = !addrDep && literal;
-    const head = prev !== undefined ? prev.head : `${s.prefixes.join(' ')} ${s.mnemonic} ${operandShape(s.operands)}`;
+    const head = prev !== undefined && prev.head !== '' ? prev.head : `${s.prefixes.join(' ')} ${s.mnemonic} ${operandShape(s.operands)}`;
     // Lines with the same text and operand values encode the same way wherever they sit: share
     // encodings across lines (`swapgs`, `ret`, `mov rax, [gs:8]` ...).
     let shareKey: string | undefined;
@@ -638,7 +644,7 @@ class Assembly {
       for (let i = 0; i < sig.length; i++) shareKey += `,${sig[i]}`;
       const shared = SHARED_ENCODINGS.get(shareKey);
       if (shared) {
-        this.encCache[line] = { stmt: s, sig, res: shared, fixed, defaultRel: this.defaultRel, literal, head };
+        this.cacheEncoding(line, s, sig, shared, fixed, literal, head);
         return shared;
       }
     }
@@ -649,12 +655,19 @@ class Assembly {
       // An encoder bug must not take the whole file down: report it on this line.
       res = { ok: false, message: `internal encoder error: ${err instanceof Error ? err.message : String(err)}` };
     }
-    this.encCache[line] = { stmt: s, sig, res, fixed, defaultRel: this.defaultRel, literal, head };
+    this.cacheEncoding(line, s, sig, res, fixed, literal, head);
     if (shareKey !== undefined) {
       if (SHARED_ENCODINGS.size > 50_000) SHARED_ENCODINGS.clear();
       SHARED_ENCODINGS.set(shareKey, res);
     }
     return res;
+  }
+
+  private cacheEncoding(line: number, stmt: Statement, sig: EncCache['sig'], res: EncodeResult, fixed: boolean, literal: boolean, head: string): void {
+    // A fixed encoding is reused without comparing signatures: keep no signature or key text
+    // for it (most lines of a big file are like that).
+    if (fixed) this.encCache[line] = { stmt, sig: NO_SIG, res, fixed, defaultRel: this.defaultRel, literal, head: '' };
+    else this.encCache[line] = { stmt, sig, res, fixed, defaultRel: this.defaultRel, literal, head };
   }
 
   private instruction(s: Extract<Statement, { kind: 'instruction' }>, repeat: number): void {
@@ -1202,6 +1215,7 @@ function operandShape(ops: Operand[]): string {
 }
 
 const ZERO1 = new Uint8Array(1);
+const NO_SIG: EncCache['sig'] = [];
 const NOP1 = Uint8Array.of(0x90);
 const UNIT_NAMES: Record<number, string> = { 1: 'byte', 2: 'word', 4: 'dword', 8: 'qword' };
 
@@ -1225,6 +1239,9 @@ function specialFloat(e: Expr): { name: string; negative: boolean } | undefined 
   return x.kind === 'sym' && isFloatSpecial(x.name) ? { name: x.name, negative: neg } : undefined;
 }
 
+/** Stands in for a preprocessed line already parsed and released (`parseAll`). */
+const RELEASED_LINE: PreprocessedLine = { tokens: [], site: { file: '', line: 0, start: 0, end: 0 }, stack: [] };
+
 /** Assembles already-preprocessed lines (the LSP reuses its own preprocessing). */
 export function assembleLines(lines: PreprocessedLine[], opts: AssembleOptions, preDiagnostics: Diagnostic[] = []): AssembledProgram {
   const a = new Assembly(opts);
@@ -1241,8 +1258,6 @@ export function assemble(source: string, file: string, opts: AssembleOptions): A
   const pp = preprocess(source, file, { host: opts.host, includePaths: opts.includePaths ?? [], lint: opts.lint ?? false });
   const a = new Assembly(opts);
   a.diagnostics.push(...pp.diagnostics);
-  a.parseAll(pp.lines);
-  // The tokens are not needed after parsing: let them go before the passes (peak memory of big files).
-  pp.lines.length = 0;
+  a.parseAll(pp.lines, true);
   return a.run();
 }

@@ -2,7 +2,7 @@
 // statement (instruction, data, reservation, directive). Runs once per line in source order,
 // so it also resolves NASM local labels (`.x` -> `base.x`) against the last non-local label.
 
-import { parseExpr } from './expr';
+import { parseExpr, parseNumber } from './expr';
 import { isMnemonic, PREFIXES } from './mnemonics';
 import { isRegister, registerInfo } from './registers';
 import type { Diagnostic, Expr, Operand, PreprocessedLine, SizeKeyword, SourceRange, Token } from './types';
@@ -97,7 +97,7 @@ class LineError {
 }
 
 function join(a: SourceRange, b: SourceRange): SourceRange {
-  if (a.file !== b.file || a.line !== b.line) return a;
+  if (a === b || a.file !== b.file || a.line !== b.line) return a;
   return { file: a.file, line: a.line, start: Math.min(a.start, b.start), end: Math.max(a.end, b.end) };
 }
 
@@ -129,16 +129,16 @@ export class LineParser {
   }
 
   parse(line: PreprocessedLine): ParsedLine {
-    const diagnostics: Diagnostic[] = [];
     const toks = line.tokens;
-    const out: ParsedLine = { stmt: { kind: 'none' }, diagnostics };
+    // Most lines have no diagnostics: they share one frozen empty list (read-only for callers).
+    const out: ParsedLine = { stmt: NONE, diagnostics: NO_DIAGNOSTICS };
     if (toks.length === 0) return out;
     try {
       this.parseInto(toks, out);
     } catch (e) {
       if (!(e instanceof LineError)) throw e;
-      diagnostics.push({ range: e.range, severity: 'error', code: 'syntax-error', message: e.message });
-      out.stmt = { kind: 'none' };
+      out.diagnostics = [...out.diagnostics, { range: e.range, severity: 'error', code: 'syntax-error', message: e.message }];
+      out.stmt = NONE;
     }
     return out;
   }
@@ -178,12 +178,14 @@ export class LineParser {
       if (!isEqu && !written.startsWith('.')) this.labelBase = written;
       if (pos >= toks.length) {
         if (!colon) {
-          out.diagnostics.push({
-            range: first.range,
-            severity: 'warning',
-            code: 'orphan-label',
-            message: 'label alone on a line without a colon might be in error',
-          });
+          out.diagnostics = [
+            {
+              range: first.range,
+              severity: 'warning',
+              code: 'orphan-label',
+              message: 'label alone on a line without a colon might be in error',
+            },
+          ];
         }
         return;
       }
@@ -207,7 +209,7 @@ export class LineParser {
   /** One statement starting at `toks[pos]` and running to the end of `toks`. */
   statement(toks: Token[], pos: number): Statement {
     const t = toks[pos];
-    if (!t) return { kind: 'none' };
+    if (!t) return NONE;
     const w = lower(t);
     if (t.kind !== 'ident') throw new LineError('instruction expected', t.range);
     if (w === 'times') {
@@ -240,6 +242,8 @@ export class LineParser {
       const last = toks[toks.length - 1]!;
       throw new LineError('expression expected', after(last));
     }
+    const fast = simpleExpr(toks, pos, regs);
+    if (fast !== undefined) return { expr: this.resolveExpr(fast.expr), next: fast.next };
     const r = parseExpr(toks, pos, { allowRegisters: regs });
     if ('error' in r) throw new LineError(r.error, r.range);
     return { expr: this.resolveExpr(r.expr), next: r.next };
@@ -484,10 +488,12 @@ export class LineParser {
   // ------------------------------------------------------------ instructions
 
   private instruction(toks: Token[], pos: number): Statement {
-    const prefixes: string[] = [];
+    // Most instructions have no prefix: they share one frozen empty list.
+    let prefixes = NO_PREFIXES;
     let p = pos;
     const start = toks[pos]!;
     while (p < toks.length && toks[p]!.kind === 'ident' && PREFIXES.has(lower(toks[p])) && !isOp(toks[p + 1], ':')) {
+      if (prefixes === NO_PREFIXES) prefixes = [];
       prefixes.push(lower(toks[p]));
       p++;
     }
@@ -608,6 +614,59 @@ export class LineParser {
     if (toks[e.next + 1] && !isOp(toks[e.next + 1], ',')) throw new LineError(`unexpected \`${toks[e.next + 1]!.text}\` after \`]\``, toks[e.next + 1]!.range);
     return { parts, next: e.next + 1 };
   }
+}
+
+// ------------------------------------------------------------ simple expressions
+
+const NONE: Statement = { kind: 'none' };
+const NO_DIAGNOSTICS: Diagnostic[] = Object.freeze([]) as unknown as Diagnostic[];
+const NO_PREFIXES: string[] = Object.freeze([]) as unknown as string[];
+
+/** Values of number tokens already read (bigints are immutable, so one value serves every use). */
+const NUMBER_VALUES = new Map<string, bigint>();
+
+/** True at the end of an operand: end of line, `,` or `]`. */
+function endsOperand(t: Token | undefined): boolean {
+  return t === undefined || (t.kind === 'op' && (t.text === ',' || t.text === ']'));
+}
+
+/** A number, symbol or (inside brackets) register token as parseExpr's primary() builds it; undefined for anything else. */
+function leaf(t: Token | undefined, regs: boolean): Expr | undefined {
+  if (t === undefined) return undefined;
+  if (t.kind === 'number') {
+    let v = NUMBER_VALUES.get(t.text);
+    if (v === undefined) {
+      v = parseNumber(t.text);
+      if (v === undefined) return undefined; // float or bad number: parseExpr reports / builds it
+      if (NUMBER_VALUES.size > 10_000) NUMBER_VALUES.clear();
+      NUMBER_VALUES.set(t.text, v);
+    }
+    return { kind: 'num', value: v, range: t.range };
+  }
+  if (t.kind !== 'ident' || t.text.charCodeAt(0) === 36 /* $name */) return undefined;
+  if (isRegister(t.text)) return regs ? { kind: 'reg', name: t.text.toLowerCase(), range: t.range } : undefined;
+  if (t.text.length === 3 && t.text.toLowerCase() === 'seg') return undefined;
+  return { kind: 'sym', name: t.text, range: t.range };
+}
+
+/**
+ * The expression at `toks[pos]` when it is one leaf (`5`, `lab`, `rbx`) or two joined by `+` or
+ * `-` (`percpu.slots + 8`, `rbp - 16`) and the operand ends there: the same tree parseExpr
+ * builds, without its descent through every precedence level. Otherwise undefined.
+ */
+function simpleExpr(toks: Token[], pos: number, regs: boolean): { expr: Expr; next: number } | undefined {
+  const a = leaf(toks[pos], regs);
+  if (a === undefined) return undefined;
+  const op = toks[pos + 1];
+  if (endsOperand(op)) return { expr: a, next: pos + 1 };
+  if (op!.kind !== 'op' || (op!.text !== '+' && op!.text !== '-')) return undefined;
+  const b = leaf(toks[pos + 2], regs);
+  if (b === undefined || !endsOperand(toks[pos + 3])) return undefined;
+  const range: SourceRange =
+    a.range.file === b.range.file && a.range.line === b.range.line
+      ? { file: a.range.file, line: a.range.line, start: Math.min(a.range.start, b.range.start), end: Math.max(a.range.end, b.range.end) }
+      : a.range;
+  return { expr: { kind: 'binary', op: op!.text, left: a, right: b, range }, next: pos + 3 };
 }
 
 /** A data item that is a floating-point literal, possibly signed (`-1.5`). NASM allows only unary +/- on floats. */
