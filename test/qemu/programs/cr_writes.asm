@@ -1,6 +1,7 @@
 ; mov to CR0/CR4 consistency checks (SDM Vol 2B MOV to CR "Protected Mode Exceptions", Vol 3A
 ; 10.8.5): clearing CR4.PAE in 64-bit mode, CR0.NW=1 with CD=0, clearing CR0.PE with PG=1 are
-; #GP(0); CR2 is writable. (Clearing CR0.PG: cr0_pg.asm.)
+; #GP(0); CR2 is writable. (Clearing CR0.PG: cr0_pg.asm.) QEMU TCG accepts NW without CD and
+; PE=0 with PG=1 (and then dies), so .sdm holds the SDM result.
 %include "lib.inc"
 section .text
 _start:

@@ -53,9 +53,9 @@ entry:
     pushfq
     pop qword [k_rflags]
     mov rsp, [k_rsp]
-    ; return with R11 asking for AC, IOPL3, DF and arithmetic flags; plus RF, VM and reserved
-    ; bits 3, 5, 15 that sysret drops (VIF/VIP/ID: sysret_rflags.asm)
-    mov r11, 0x40000 | 0x3ed7 | 0x30000 | 0x8028
+    ; return with R11 asking for AC, IOPL3, DF and arithmetic flags; plus reserved
+    ; bits 3, 5, 15 that sysret drops (RF, VM, VIF, VIP, ID: sysret_rflags.asm)
+    mov r11, 0x40000 | 0x3ed7 | 0x8028
     o64 sysret
 
 section .user_text align=4096

@@ -1,6 +1,6 @@
 ; sysret loads RFLAGS = (R11 & 0x3C7FD7) | 2 (SDM Vol 2B SYSRET Operation): from R11 with every
 ; bit but TF set, ring 3 gets ID, VIP, VIF, AC, OF..CF, IOPL 3, NT, but not RF or VM. QEMU TCG
-; drops VIF/VIP (.sdm holds the SDM result).
+; drops VIF/VIP and lets RF/VM through (.sdm holds the SDM result).
 %include "lib.inc"
 section .text
 _start:
