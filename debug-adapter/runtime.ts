@@ -1,0 +1,264 @@
+// The debugger's runtime, free of DAP types: assembles a program, drives the emulated machine in
+// slices (so pause works and the event loop breathes), maps source lines <-> addresses, resolves
+// breakpoints against the line table and implements source-level stepping (in / over / out).
+
+import path from 'node:path';
+import { assemble } from '../emulator/asm/index';
+import type { Diagnostic, FileHost, LineEntry } from '../emulator/asm/types';
+import { formatGsEvent } from '../emulator/machine/events';
+import { Machine, type RunResult } from '../emulator/machine/machine';
+
+export interface RuntimeOptions {
+  program: string;
+  entry?: string;
+  cpus?: number;
+  timer?: { vector: number; period: number };
+  quantum?: number;
+  maxInstructions?: number;
+  includePaths?: string[];
+  /** Report every GS event as a text line (the CLI's `--trace gs` format). */
+  trace?: boolean;
+}
+
+/** Why execution stopped while the machine can still go on. */
+export type StopReason = 'entry' | 'breakpoint' | 'step' | 'pause' | 'exception';
+
+export type Outcome =
+  | { kind: 'stopped'; reason: StopReason; core: number; text?: string }
+  | { kind: 'ended'; exitCode: number; message?: string };
+
+export interface ResolvedBreakpoint {
+  /** 0-based line the breakpoint really sits on (the next line with code), when verified. */
+  line?: number;
+  verified: boolean;
+  address?: number;
+  message?: string;
+}
+
+/** Instructions per synchronous slice before yielding to the event loop. */
+export const SLICE = 50_000;
+/** A single step command gives up after this many instructions (a spinning core never finishes a line). */
+export const MAX_STEP_INSTRUCTIONS = 5_000_000;
+
+export type LoadResult = { ok: true; runtime: Runtime } | { ok: false; errors: string[] };
+
+/** `file:line:col: error: message`, 1-based (what editors and the CLI print). */
+export function formatError(d: Diagnostic): string {
+  return `${d.range.file}:${d.range.line + 1}:${d.range.start + 1}: ${d.severity}: ${d.message}`;
+}
+
+const yieldToEventLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+export class Runtime {
+  /** Console bytes (port 0xE9) and trace lines, delivered as they happen. */
+  onOutput: (category: 'stdout' | 'console', text: string) => void = () => {};
+  private pauseRequested = false;
+  private busy = false;
+  /** A fault stops once (so the user can look), the next resume ends the session. */
+  private faultShown = false;
+  private breakpointsByFile = new Map<string, number[]>();
+  private readonly swapgsCount: number[];
+
+  private constructor(readonly machine: Machine, readonly options: RuntimeOptions) {
+    this.swapgsCount = machine.cores.map(() => 0);
+    machine.console.on((b) => this.onOutput('stdout', String.fromCharCode(...b)));
+    machine.gsEvents.on((e) => {
+      if (e.kind === 'swapgs') this.swapgsCount[e.core]!++;
+      if (options.trace) this.onOutput('console', `${formatGsEvent(e, (a) => machine.where(a))}\n`);
+    });
+  }
+
+  /** Reads, assembles and loads the program; errors are located `file:line:col` messages. */
+  static load(options: RuntimeOptions, host: FileHost): LoadResult {
+    const file = path.resolve(options.program);
+    const source = host.readText(file);
+    if (source === undefined) return { ok: false, errors: [`cannot read '${options.program}'`] };
+    const program = assemble(source, file, { host, includePaths: options.includePaths ?? [] });
+    const errors = program.diagnostics.filter((d) => d.severity === 'error').map(formatError);
+    if (errors.length > 0) return { ok: false, errors };
+    const created = Machine.create(program, {
+      ...(options.entry !== undefined ? { entry: options.entry } : {}),
+      ...(options.cpus !== undefined ? { cpus: options.cpus } : {}),
+      ...(options.timer ? { timer: options.timer } : {}),
+      ...(options.quantum !== undefined ? { quantum: options.quantum } : {}),
+      ...(options.maxInstructions !== undefined ? { maxInstructions: options.maxInstructions } : {}),
+    });
+    if (!created.ok) return { ok: false, errors: [`${file}: ${created.error}`] };
+    return { ok: true, runtime: new Runtime(created.machine, { ...options, program: file }) };
+  }
+
+  get cores(): number {
+    return this.machine.cores.length;
+  }
+
+  /** swapgs executed by a core since the start (its parity tells which base is in gs.base). */
+  swapgsExecuted(core: number): number {
+    return this.swapgsCount[core] ?? 0;
+  }
+
+  // ---------------------------------------------------------------- lines and breakpoints
+
+  /** The line entry (file, 0-based line) of the instruction at `address`. */
+  lineAt(address: number): LineEntry | undefined {
+    return this.machine.lines.lookup(address);
+  }
+
+  /**
+   * Replaces the breakpoints of one file. A line without code moves to the next line of the same
+   * file that has an instruction; a line after the last instruction is not verified.
+   */
+  setBreakpoints(file: string, lines: readonly number[]): ResolvedBreakpoint[] {
+    const f = path.resolve(file);
+    const code = this.instructionLines(f);
+    const out: ResolvedBreakpoint[] = [];
+    const addresses: number[] = [];
+    for (const line of lines) {
+      const next = code.find((l) => l.line >= line);
+      if (!next) {
+        out.push({ verified: false, message: 'no instruction on or after this line' });
+        continue;
+      }
+      out.push({ verified: true, line: next.line, address: next.address });
+      addresses.push(next.address);
+    }
+    this.breakpointsByFile.set(f, addresses);
+    this.machine.setBreakpoints([...this.breakpointsByFile.values()].flat());
+    return out;
+  }
+
+  /** First address of each source line with an instruction, sorted by line. */
+  private instructionLines(file: string): { line: number; address: number }[] {
+    const first = new Map<number, number>();
+    for (const l of this.machine.program.lines) {
+      if (l.kind !== 'instruction' || l.size === 0 || path.resolve(l.site.file) !== file) continue;
+      const cur = first.get(l.site.line);
+      if (cur === undefined || l.address < cur) first.set(l.site.line, l.address);
+    }
+    return [...first.entries()].map(([line, address]) => ({ line, address })).sort((a, b) => a.line - b.line);
+  }
+
+  private isBreakpoint(address: number): boolean {
+    return this.machine.cores[0]?.breakpoints.has(address) ?? false;
+  }
+
+  // ---------------------------------------------------------------- execution
+
+  /** Asks a running continue/step to stop at the next slice boundary. */
+  pause(): void {
+    this.pauseRequested = true;
+    this.machine.pause();
+  }
+
+  get running(): boolean {
+    return this.busy;
+  }
+
+  /** Runs every core until a breakpoint, a pause, a fault or the end of the machine. */
+  continue(): Promise<Outcome> {
+    return this.exclusive(async () => {
+      for (;;) {
+        if (this.pauseRequested) return { kind: 'stopped', reason: 'pause', core: 0 };
+        const r = this.machine.run(SLICE);
+        if (r.kind === 'paused' && !this.pauseRequested) {
+          await yieldToEventLoop();
+          continue;
+        }
+        return this.outcome(r);
+      }
+    });
+  }
+
+  /** One instruction on one core. */
+  stepInstruction(core: number): Promise<Outcome> {
+    return this.exclusive(async () => this.outcome(this.machine.step(core), 'step'));
+  }
+
+  /** Step in: instructions on `core` until its source line changes (into calls and handlers). */
+  stepIn(core: number): Promise<Outcome> {
+    const start = this.lineKey(core);
+    return this.stepUntil(core, () => this.lineKey(core) !== start, false);
+  }
+
+  /** Next: like step in, but a deeper shadow call stack (call, interrupt, syscall) runs to its return. */
+  next(core: number): Promise<Outcome> {
+    const start = this.lineKey(core);
+    const depth = this.depth(core);
+    return this.stepUntil(core, () => this.depth(core) <= depth && this.lineKey(core) !== start, true);
+  }
+
+  /** Step out: until the current frame of the shadow call stack has returned. */
+  stepOut(core: number): Promise<Outcome> {
+    const depth = this.depth(core);
+    if (depth <= 1) return this.next(core); // the entry frame never returns
+    return this.stepUntil(core, () => this.depth(core) < depth, true);
+  }
+
+  private depth(core: number): number {
+    return this.machine.callStack(core).length;
+  }
+
+  private lineKey(core: number): string {
+    const rip = Number(this.machine.readRegister(core, 'rip') ?? 0n);
+    const l = this.lineAt(rip);
+    return l ? `${l.site.file}:${l.site.line}` : `@${rip}`;
+  }
+
+  private stepUntil(core: number, done: () => boolean, stopAtBreakpoints: boolean): Promise<Outcome> {
+    return this.exclusive(async () => {
+      let executed = 0;
+      for (;;) {
+        for (let i = 0; i < SLICE / 10; i++) {
+          const r = this.machine.step(core);
+          executed++;
+          if (r.kind !== 'step') return this.outcome(r, 'step');
+          if (done()) return { kind: 'stopped', reason: 'step', core };
+          const rip = Number(this.machine.readRegister(core, 'rip') ?? 0n);
+          if (stopAtBreakpoints && this.isBreakpoint(rip)) return { kind: 'stopped', reason: 'breakpoint', core };
+          if (executed >= MAX_STEP_INSTRUCTIONS) {
+            return { kind: 'stopped', reason: 'pause', core, text: `step gave up after ${MAX_STEP_INSTRUCTIONS} instructions` };
+          }
+        }
+        await yieldToEventLoop();
+        if (this.pauseRequested) return { kind: 'stopped', reason: 'pause', core };
+      }
+    });
+  }
+
+  /** One execution at a time; the pause flag belongs to it. */
+  private async exclusive(body: () => Promise<Outcome>): Promise<Outcome> {
+    if (this.busy) throw new Error('the machine is already running');
+    this.busy = true;
+    this.pauseRequested = false;
+    try {
+      return await body();
+    } finally {
+      this.busy = false;
+      this.pauseRequested = false;
+    }
+  }
+
+  /** Maps a machine result to a stop or the end; a fault stops once before it ends the session. */
+  private outcome(r: RunResult, stepReason: StopReason = 'pause'): Outcome {
+    switch (r.kind) {
+      case 'breakpoint':
+        return { kind: 'stopped', reason: 'breakpoint', core: r.core };
+      case 'watch':
+        return { kind: 'stopped', reason: 'breakpoint', core: r.core, text: r.detail };
+      case 'paused':
+        return { kind: 'stopped', reason: 'pause', core: r.core };
+      case 'step':
+        return { kind: 'stopped', reason: stepReason, core: r.core };
+      case 'fault':
+        if (!this.faultShown) {
+          this.faultShown = true;
+          return { kind: 'stopped', reason: 'exception', core: r.core, text: r.message };
+        }
+        return { kind: 'ended', exitCode: r.exitCode, message: r.message };
+      case 'budget':
+        return { kind: 'ended', exitCode: r.exitCode, message: r.message };
+      case 'exit':
+      case 'halted':
+        return { kind: 'ended', exitCode: r.exitCode };
+    }
+  }
+}
