@@ -15,6 +15,8 @@ const EMULATOR_WRONG: Record<string, string> = {
   double_fault: 'D1: #GP from int n beyond the IDT limit reports the next RIP, not the int',
   ts_ist: 'D1: #TS while delivering int3 (IST beyond the TSS limit) reports the next RIP',
   sse_cr: 'D2: SSE runs with CR4.OSFXSR=0 instead of #UD',
+  own_paging: "D3: the program's own page tables (mov cr3) are ignored",
+  sysret_compat: 'D4: no compatibility mode (32-bit sysret stops the machine)',
 };
 
 /** QEMU model needed by a program (default `max`). */
