@@ -56,6 +56,7 @@ export class Runtime {
   private busy = false;
   /** A fault stops once (so the user can look), the next resume ends the session. */
   private faultShown = false;
+  private atEntryStop = false;
   private breakpointsByFile = new Map<string, number[]>();
   private readonly swapgsCount: number[];
 
@@ -153,9 +154,22 @@ export class Runtime {
     return this.busy;
   }
 
+  /** The stop before the first instruction (stopOnEntry). */
+  entryStop(): Outcome {
+    this.atEntryStop = true;
+    return { kind: 'stopped', reason: 'entry', core: 0 };
+  }
+
   /** Runs every core until a breakpoint, a pause, a fault or the end of the machine. */
   continue(): Promise<Outcome> {
+    const fromEntry = this.atEntryStop;
     return this.exclusive(async () => {
+      // Continuing from the entry stop leaves a breakpoint on the entry line behind, as it would
+      // after a breakpoint stop (the machine already skips the breakpoint it just reported).
+      if (fromEntry && this.isBreakpoint(Number(this.machine.readRegister(0, 'rip') ?? 0n))) {
+        const r = this.machine.step(0);
+        if (r.kind !== 'step') return this.outcome(r);
+      }
       for (;;) {
         if (this.pauseRequested) return { kind: 'stopped', reason: 'pause', core: 0 };
         const r = this.machine.run(SLICE);
@@ -176,21 +190,23 @@ export class Runtime {
   /** Step in: instructions on `core` until its source line changes (into calls and handlers). */
   stepIn(core: number): Promise<Outcome> {
     const start = this.lineKey(core);
-    return this.stepUntil(core, () => this.lineKey(core) !== start, false);
+    return this.stepUntil(core, () => this.lineKey(core) !== start, () => false);
   }
 
   /** Next: like step in, but a deeper shadow call stack (call, interrupt, syscall) runs to its return. */
   next(core: number): Promise<Outcome> {
     const start = this.lineKey(core);
     const depth = this.depth(core);
-    return this.stepUntil(core, () => this.depth(core) <= depth && this.lineKey(core) !== start, true);
+    // A breakpoint on the starting line itself (reached again after an interrupt returns there) does not stop.
+    const away = (): boolean => this.depth(core) > depth || this.lineKey(core) !== start;
+    return this.stepUntil(core, () => this.depth(core) <= depth && this.lineKey(core) !== start, away);
   }
 
   /** Step out: until the current frame of the shadow call stack has returned. */
   stepOut(core: number): Promise<Outcome> {
     const depth = this.depth(core);
     if (depth <= 1) return this.next(core); // the entry frame never returns
-    return this.stepUntil(core, () => this.depth(core) < depth, true);
+    return this.stepUntil(core, () => this.depth(core) < depth, () => true);
   }
 
   private depth(core: number): number {
@@ -203,7 +219,7 @@ export class Runtime {
     return l ? `${l.site.file}:${l.site.line}` : `@${rip}`;
   }
 
-  private stepUntil(core: number, done: () => boolean, stopAtBreakpoints: boolean): Promise<Outcome> {
+  private stepUntil(core: number, done: () => boolean, breakpointsStop: () => boolean): Promise<Outcome> {
     return this.exclusive(async () => {
       let executed = 0;
       for (;;) {
@@ -213,7 +229,7 @@ export class Runtime {
           if (r.kind !== 'step') return this.outcome(r, 'step');
           if (done()) return { kind: 'stopped', reason: 'step', core };
           const rip = Number(this.machine.readRegister(core, 'rip') ?? 0n);
-          if (stopAtBreakpoints && this.isBreakpoint(rip)) return { kind: 'stopped', reason: 'breakpoint', core };
+          if (this.isBreakpoint(rip) && breakpointsStop()) return { kind: 'stopped', reason: 'breakpoint', core };
           if (executed >= MAX_STEP_INSTRUCTIONS) {
             return { kind: 'stopped', reason: 'pause', core, text: `step gave up after ${MAX_STEP_INSTRUCTIONS} instructions` };
           }
@@ -229,6 +245,7 @@ export class Runtime {
     if (this.busy) throw new Error('the machine is already running');
     this.busy = true;
     this.pauseRequested = false;
+    this.atEntryStop = false;
     try {
       return await body();
     } finally {

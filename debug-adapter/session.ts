@@ -92,7 +92,7 @@ export class SwapgsLabSession extends DebugSession {
     this.sendEvent(new InitializedEvent());
     await this.configured;
     this.sendResponse(response);
-    if (stopOnEntry) this.report({ kind: 'stopped', reason: 'entry', core: 0 });
+    if (stopOnEntry) this.report(rt.entryStop());
     else void this.execute(() => rt.continue());
   }
 

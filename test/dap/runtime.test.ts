@@ -1,0 +1,111 @@
+// The debugger runtime without the protocol: source-level stepping over syscalls and interrupts,
+// breakpoint placement, and continuing from the entry stop. Fast, in-process.
+
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createNodeFileHost } from '../../emulator/asm/node-file-host';
+import { Runtime, type Outcome, type RuntimeOptions } from '../../debug-adapter/runtime';
+import { FIXTURES, lineOf, ROOT } from './dap-client';
+
+const LESSON1 = path.join(ROOT, 'examples', 'lesson1-syscall.asm');
+const LESSON2 = path.join(ROOT, 'examples', 'lesson2-interrupt.asm');
+const CALLS = path.join(FIXTURES, 'calls.asm');
+
+function load(options: RuntimeOptions): Runtime {
+  const r = Runtime.load(options, createNodeFileHost());
+  if (!r.ok) throw new Error(r.errors.join('\n'));
+  return r.runtime;
+}
+
+/** 1-based source line of core 0's rip. */
+function line(rt: Runtime, core = 0): number | undefined {
+  const l = rt.lineAt(Number(rt.machine.readRegister(core, 'rip')));
+  return l ? l.site.line + 1 : undefined;
+}
+
+function stopped(o: Outcome): Extract<Outcome, { kind: 'stopped' }> {
+  if (o.kind !== 'stopped') throw new Error(`expected a stop, got ${JSON.stringify(o)}`);
+  return o;
+}
+
+describe('runtime stepping', () => {
+  it('next over a syscall runs the whole kernel entry and stops on the next user line', async () => {
+    const rt = load({ program: LESSON1 });
+    const sys = lineOf(LESSON1, /^\s*syscall\s*$/); // the first syscall of user_main
+    rt.setBreakpoints(LESSON1, [sys - 2]); // 0-based: the line before the syscall
+    expect(stopped(await rt.continue()).reason).toBe('breakpoint');
+    await rt.next(0); // mov eax, 99 -> syscall
+    expect(line(rt)).toBe(sys);
+    expect(stopped(await rt.next(0)).reason).toBe('step');
+    expect(line(rt)).toBe(sys + 1);
+    expect(rt.machine.callStack(0)).toHaveLength(1);
+    expect(BigInt.asIntN(64, rt.machine.readRegister(0, 'rax')!)).toBe(-38n); // -ENOSYS from the kernel
+  });
+
+  it('step in at a syscall enters the syscall entry with a syscall frame', async () => {
+    const rt = load({ program: LESSON1 });
+    const sys = lineOf(LESSON1, /^\s*syscall\s*$/);
+    rt.setBreakpoints(LESSON1, [sys - 2]); // 0-based: the line before the syscall
+    await rt.continue();
+    await rt.stepIn(0);
+    await rt.stepIn(0);
+    expect(line(rt)).toBe(lineOf(LESSON1, /^syscall_entry:/) + 1);
+    expect(rt.machine.callStack(0).map((f) => f.kind)).toEqual(['entry', 'syscall']);
+  });
+
+  it('next in a user loop never stops inside the timer handler (nor again on its own line), though ticks happen meanwhile', async () => {
+    const rt = load({ program: LESSON2, timer: { vector: 32, period: 50 } });
+    let out = '';
+    rt.onOutput = (_c, t) => (out += t);
+    const loop = lineOf(LESSON2, /^user_main:/) + 1;
+    rt.setBreakpoints(LESSON2, [loop - 1]); // 0-based
+    expect(stopped(await rt.continue()).reason).toBe('breakpoint');
+    // The breakpoint stays: coming back to it from the handler, on the line being stepped, is no new stop.
+    const before = out.length;
+    const lines = new Set<number | undefined>();
+    let ticksWhileStepping = 0;
+    for (let i = 0; i < 200; i++) {
+      const n = out.length;
+      const o = await rt.next(0);
+      if (o.kind === 'ended') break;
+      expect(o.reason).toBe('step');
+      lines.add(line(rt));
+      if (out.length > n) ticksWhileStepping++;
+    }
+    expect([...lines].sort()).toEqual([loop, loop + 1, loop + 2]);
+    expect(out.length).toBeGreaterThan(before);
+    expect(ticksWhileStepping).toBeGreaterThan(0);
+  });
+
+  it('continuing from the entry stop does not stop again at a breakpoint on the entry line', async () => {
+    const rt = load({ program: CALLS });
+    const entry = lineOf(CALLS, /mov ecx, MSR_KERNEL_GS_BASE/);
+    rt.setBreakpoints(CALLS, [entry - 1, lineOf(CALLS, /call add_one/) - 1]); // 0-based lines
+    expect(rt.entryStop().kind).toBe('stopped');
+    expect(stopped(await rt.continue()).reason).toBe('breakpoint');
+    expect(line(rt)).toBe(lineOf(CALLS, /call add_one/));
+  });
+
+  it('without stopOnEntry a breakpoint on the entry line stops before the first instruction', async () => {
+    const rt = load({ program: CALLS });
+    const entry = lineOf(CALLS, /mov ecx, MSR_KERNEL_GS_BASE/);
+    rt.setBreakpoints(CALLS, [entry - 1]);
+    expect(stopped(await rt.continue()).reason).toBe('breakpoint');
+    expect(rt.machine.executed).toBe(0);
+  });
+
+  it('breakpoints of two setBreakpoints calls for one file replace each other', async () => {
+    const rt = load({ program: CALLS });
+    rt.setBreakpoints(CALLS, [lineOf(CALLS, /call add_one/) - 1]);
+    rt.setBreakpoints(CALLS, []);
+    const o = await rt.continue();
+    expect(o).toEqual({ kind: 'ended', exitCode: 7 });
+  });
+
+  it('the instruction budget ends the run with exit code 4 and says so', async () => {
+    const rt = load({ program: path.join(FIXTURES, 'spin.asm'), maxInstructions: 1000 });
+    const o = await rt.continue();
+    expect(o).toMatchObject({ kind: 'ended', exitCode: 4 });
+    expect(o.kind === 'ended' && o.message).toMatch(/budget of 1000/);
+  });
+});
