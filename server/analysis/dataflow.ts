@@ -6,7 +6,7 @@
 
 import type { EntryInfo } from './types';
 import type { GsBase, Origin, StackState } from './types';
-import type { LInsn } from './lower';
+import { EFFECT_BIT, type LInsn } from './lower';
 import { FLAG_MAX, FLAG_REGISTERS, MAX_CONTEXTS_PER_CALLEE, MAX_FACTS_PER_INSN, MAX_WORK, MSR_GS_BASE, RFLAGS_IF } from './policy';
 import type { Program } from './program';
 
@@ -156,7 +156,7 @@ export function transfer(p: Program, L: LInsn, f: Fact, entries: readonly EntryI
       (f.csReg && w0.has(f.csReg)) ||
       (f.probe && w0.has('rdx')) ||
       (f.saved.startsWith('reg:') && w0.has(f.saved.slice(4))) ||
-      (f.cplBranch >= 0 && !f.fenced && !f.gsAfterBranch && L.effects.some((e) => e.kind === 'gs-access'));
+      (f.cplBranch >= 0 && !f.fenced && !f.gsAfterBranch && (L.kinds & EFFECT_BIT['gs-access']) !== 0);
     if (!touches) return f;
   }
   const c: Partial<FactInit> = {};
@@ -232,22 +232,44 @@ export function transfer(p: Program, L: LInsn, f: Fact, entries: readonly EntryI
   else if (w.has('rdx')) probe = false;
   if (L.flow === 'call' || L.flow === 'icall') probe = false;
   let flags = f.flags;
-  if (flags || FLAG_REGISTERS.some((r) => w.has(r))) {
-    const m = parseFlags(flags);
-    for (const r of FLAG_REGISTERS) {
-      if (!w.has(r)) continue;
-      const o0 = L.ops[0];
-      const o1 = L.ops[1];
-      if (o0?.kind === 'reg' && o0.reg === r && (o0.size === 4 || o0.size === 8)) {
-        if (L.mnemonic === 'mov' && o1?.kind === 'imm' && o1.value <= FLAG_MAX) m.set(r, o1.value);
-        else if ((L.mnemonic === 'xor' || L.mnemonic === 'sub') && o1?.kind === 'reg' && o1.reg === r) m.set(r, 0n);
-        else m.delete(r);
-      } else m.delete(r);
-    }
-    flags = showFlags(m);
+  if (!flags && FLAG_REGISTERS.some((r) => w.has(r))) {
+    // Nothing known yet: only `mov r, imm` / `xor r, r` / `sub r, r` into a flag register (32 or
+    // 64 bits) makes a constant; anything else leaves the set empty.
+    const o0 = L.ops[0];
+    const o1 = L.ops[1];
+    const sets =
+      o0?.kind === 'reg' && (o0.size === 4 || o0.size === 8) && FLAG_REGISTERS.includes(o0.reg) &&
+      ((L.mnemonic === 'mov' && o1?.kind === 'imm' && o1.value <= FLAG_MAX) || ((L.mnemonic === 'xor' || L.mnemonic === 'sub') && o1?.kind === 'reg' && o1.reg === o0.reg));
+    if (sets) flags = flagsAfter(L, flags);
+  } else if (flags) flags = flagsAfter(L, flags);
+  const csRegOut = L.kinds & EFFECT_BIT['rsp-write'] ? '' : c.csReg ?? csReg;
+  // Most instructions change nothing: keep the same fact without building a change set.
+  const touched =
+    (c.gsSite !== undefined && c.gsSite !== f.gsSite) ||
+    (c.unchecked !== undefined && c.unchecked !== f.unchecked) ||
+    (c.gsAfterBranch !== undefined && c.gsAfterBranch !== f.gsAfterBranch) ||
+    (c.savedSite !== undefined && c.savedSite !== f.savedSite) ||
+    (c.kstackSite !== undefined && c.kstackSite !== f.kstackSite) ||
+    (c.ifl !== undefined && c.ifl !== f.ifl);
+  if (!touched && gs === f.gs && csOff === f.csOff && csRegOut === f.csReg && stack === f.stack && saved === f.saved && fenced === f.fenced && probe === f.probe && flags === f.flags) return f;
+  return update(f, { ...c, gs, csOff, csReg: csRegOut, stack, saved, fenced, probe, flags });
+}
+
+/** Flag-register constants after an instruction (FLAG_REGISTERS; small values only). */
+function flagsAfter(L: LInsn, flags: string): string {
+  const w = L.regsWritten;
+  const m = parseFlags(flags);
+  for (const r of FLAG_REGISTERS) {
+    if (!w.has(r)) continue;
+    const o0 = L.ops[0];
+    const o1 = L.ops[1];
+    if (o0?.kind === 'reg' && o0.reg === r && (o0.size === 4 || o0.size === 8)) {
+      if (L.mnemonic === 'mov' && o1?.kind === 'imm' && o1.value <= FLAG_MAX) m.set(r, o1.value);
+      else if ((L.mnemonic === 'xor' || L.mnemonic === 'sub') && o1?.kind === 'reg' && o1.reg === r) m.set(r, 0n);
+      else m.delete(r);
+    } else m.delete(r);
   }
-  if (L.effects.some((e) => e.kind === 'rsp-write')) c.csReg = '';
-  return update(f, { ...c, gs, csOff, csReg: c.csReg ?? csReg, stack, saved, fenced, probe, flags });
+  return showFlags(m);
 }
 
 /** Refines a fact along one side of a conditional branch, or returns undefined when that side is infeasible. */
@@ -434,7 +456,7 @@ export function walk(p: Program, entries: readonly (EntryInfo & { insn: number }
     const f = workF.pop()!;
     const L = p.insns[i]!;
     const g = transfer(p, L, f, entries);
-    if (L.effects.some((e) => e.kind === 'swapgs') && f.cplBranch >= 0) branchesAroundSwapgs.add(f.cplBranch);
+    if (L.kinds & EFFECT_BIT.swapgs && f.cplBranch >= 0) branchesAroundSwapgs.add(f.cplBranch);
     const nx = nextIndex(i);
     switch (L.flow) {
       case 'next':

@@ -85,7 +85,31 @@ export interface LInsn {
    * lets the walk skip rebuilding facts for most instructions.
    */
   neutral: boolean;
+  /** Bit set of the effect kinds present (`EFFECT_BIT[kind]`): hot paths test it instead of scanning `effects`. */
+  kinds: number;
 }
+
+/** One bit per effect kind, for `LInsn.kinds`. */
+export const EFFECT_BIT: Readonly<Record<Effect['kind'], number>> = {
+  swapgs: 1 << 0,
+  'gs-access': 1 << 1,
+  'stack-use': 1 << 2,
+  'rsp-adjust': 1 << 3,
+  'rsp-write': 1 << 4,
+  'rsp-save': 1 << 5,
+  wrmsr: 1 << 6,
+  rdmsr: 1 << 7,
+  'cr-write': 1 << 8,
+  'return-to-user': 1 << 9,
+  'slot-test': 1 << 10,
+  'slot-load': 1 << 11,
+  'reg-test': 1 << 12,
+  lfence: 1 << 13,
+  'interrupt-flag': 1 << 14,
+  'gs-selector-load': 1 << 15,
+  privileged: 1 << 16,
+  fsgsbase: 1 << 17,
+};
 
 const STATE_EFFECTS: ReadonlySet<Effect['kind']> = new Set([
   'swapgs', 'lfence', 'rsp-adjust', 'rsp-save', 'rsp-write', 'slot-load', 'interrupt-flag', 'fsgsbase', 'wrmsr', 'rdmsr',
@@ -301,6 +325,7 @@ function lowerOne(index: number, rec: InstructionRecord, ins: iced.Instruction, 
     privileged: false,
     invalid: true,
     neutral: true,
+    kinds: 0,
   };
   if (rec.bytes.length === 0 || ins.isInvalid || ins.length !== rec.bytes.length) {
     // Data emitted in a code section, or bytes iced cannot decode: no effects, falls through.
@@ -398,6 +423,7 @@ function lowerOne(index: number, rec: InstructionRecord, ins: iced.Instruction, 
   // treat it as the end of the path.
   if (mn === Mnemonic.Hlt) L.flow = 'stop';
   lowerEffects(L, ins, rspMemory);
+  for (const e of L.effects) L.kinds |= EFFECT_BIT[e.kind];
   L.neutral =
     !L.effects.some((e) => STATE_EFFECTS.has(e.kind)) &&
     !FLAG_REGISTERS.some((r) => L.regsWritten.has(r)) &&
