@@ -71,6 +71,19 @@ interface SymDef {
   pass: number;
   range: SourceRange;
   global: boolean;
+  /** Bumped whenever sec/value/reloc/known/kind change (the object is updated in place). */
+  version: number;
+}
+
+/** A shared evaluation of an instruction text (see `Assembly.textEncodings`). */
+interface TextEncoding {
+  res: EncodeResult;
+  defaultRel: boolean;
+  /** Layout generation the values were computed with (label addresses depend on it). */
+  layoutGen: number;
+  /** The symbols the operands read, with their versions at the time. */
+  deps: SymDef[];
+  versions: number[];
 }
 
 interface SecState {
@@ -232,6 +245,10 @@ class Assembly {
 
   private lookup(name: string, range: SourceRange): Val {
     const d = this.syms.get(name);
+    if (this.deps !== undefined) {
+      if (d === undefined || !d.known) this.depsOk = false;
+      else this.deps.push(d);
+    }
     if (!d) {
       if (this.pass > 1) {
         throw new EvalErr(`symbol \`${name}\` is not defined`, range, 'undefined-symbol');
@@ -266,8 +283,22 @@ class Assembly {
       if (!this.changed) this.changedAt = range;
       this.changed = true;
     }
-    this.syms.set(name, { name, kind, sec, value, reloc, known, pass: this.pass, range, global: old?.global ?? false });
+    if (!old) {
+      this.syms.set(name, { name, kind, sec, value, reloc, known, pass: this.pass, range, global: false, version: ++this.symClock });
+      return;
+    }
+    // Updated in place, so evaluations that read it can check `version` without a lookup.
+    if (old.sec !== sec || old.value !== value || old.known !== known || old.reloc !== reloc || old.kind !== kind) old.version = ++this.symClock;
+    old.kind = kind;
+    old.sec = sec;
+    old.value = value;
+    old.reloc = reloc;
+    old.known = known;
+    old.pass = this.pass;
+    old.range = range;
   }
+
+  private symClock = 0;
 
   /** `$`: the start of the current source line, also for every repetition of `times` (as nasm 2.16). */
   // Kept as plain fields (not a Val per line) because every line sets them on every pass.
@@ -308,8 +339,10 @@ class Assembly {
       case 'sym':
         return this.lookup(e.name, e.range);
       case 'here':
+        this.depsOk = false;
         return this.here();
       case 'sectionStart':
+        this.depsOk = false;
         return this.sectionStart();
       case 'str':
         if (e.bytes.length > 8) throw new EvalErr('character constant longer than 8 bytes', e.range);
@@ -579,6 +612,54 @@ class Assembly {
     if (prev !== undefined && prev.stmt !== s) prev = undefined;
     // Operands made of registers and literal numbers only: the bytes never change between passes.
     if (prev !== undefined && prev.fixed && prev.defaultRel === this.defaultRel) return prev.res;
+    // The same text evaluated before, on this or another line, from symbols that have not changed
+    // since and not depending on its address (`swapgs`, `mov rax, [gs:percpu.kstack]`): same bytes.
+    const key = s.key;
+    if (key === undefined) return this.encodeFresh(s, line, prev);
+    const known = this.textEncodings.get(key);
+    if (known !== undefined && this.textEncodingValid(known)) return known.res;
+    const deps: SymDef[] = [];
+    this.deps = deps;
+    this.depsOk = true;
+    let res: EncodeResult;
+    try {
+      res = this.encodeFresh(s, line, prev);
+    } finally {
+      this.deps = undefined;
+    }
+    if (this.depsOk && !this.freshAddrDep) {
+      let reloc = false;
+      const versions: number[] = [];
+      for (const d of deps) {
+        versions.push(d.version);
+        if (d.sec !== undefined) reloc = true;
+      }
+      if (this.textEncodings.size > 100_000) this.textEncodings.clear();
+      this.textEncodings.set(key, { res, defaultRel: this.defaultRel, layoutGen: reloc ? this.layoutGen : -1, deps, versions });
+    }
+    return res;
+  }
+
+  private textEncodingValid(t: TextEncoding): boolean {
+    if (t.defaultRel !== this.defaultRel || (t.layoutGen >= 0 && t.layoutGen !== this.layoutGen)) return false;
+    const deps = t.deps;
+    for (let i = 0; i < deps.length; i++) if (deps[i]!.version !== t.versions[i]) return false;
+    return true;
+  }
+
+  /** Evaluated instruction texts (`Statement.key`), reused while their inputs stay the same. */
+  private readonly textEncodings = new Map<string, TextEncoding>();
+  /** While an instruction is evaluated for `textEncodings`: the symbols it reads (`lookup`). */
+  private deps: SymDef[] | undefined;
+  /** False once the evaluation read something a TextEncoding cannot track (`$`, an unknown symbol). */
+  private depsOk = true;
+  /** Whether the last `encodeFresh` depended on the instruction's address. */
+  private freshAddrDep = false;
+  /** Bumped whenever the layout (section addresses, org) changes between passes. */
+  private layoutGen = 0;
+
+  /** Evaluates the operands and encodes (or finds the bytes in the per-line and shared caches). */
+  private encodeFresh(s: Extract<Statement, { kind: 'instruction' }>, line: number, prev: EncCache | undefined): EncodeResult {
     const operands = s.operands;
     const ops: EncOperand[] = [];
     // The signature: every input the bytes depend on, as primitives compared with ===. Relative
@@ -632,6 +713,7 @@ class Assembly {
         } else sig.push(m.disp);
       }
     }
+    this.freshAddrDep = addrDep;
     if (prev !== undefined && sameSig(prev.sig, sig)) return prev.res;
     const literal = prev !== undefined ? prev.literal : s.operands.every((o) => o.kind === 'reg' || isLiteral(o.expr));
     const fixed = !addrDep && literal;
@@ -986,7 +1068,12 @@ class Assembly {
     for (const n of s.names) {
       const old = this.syms.get(n.name);
       if (old && old.kind !== 'extern') continue;
-      this.syms.set(n.name, { name: n.name, kind: 'extern', value: 0n, reloc: 0, known: true, pass: this.pass, range: n.range, global: false });
+      if (old) {
+        old.pass = this.pass;
+        old.range = n.range;
+        continue;
+      }
+      this.syms.set(n.name, { name: n.name, kind: 'extern', value: 0n, reloc: 0, known: true, pass: this.pass, range: n.range, global: false, version: ++this.symClock });
     }
   }
 
@@ -1092,6 +1179,7 @@ class Assembly {
       this.runPass();
       const lay = this.computeLayout();
       const same = this.layoutEqual(lay, this.layout) && this.passOrg === this.org;
+      if (!same) this.layoutGen++;
       this.layout = lay;
       this.org = this.passOrg;
       this.layoutBases = new Map();

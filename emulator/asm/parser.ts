@@ -43,6 +43,11 @@ export type Statement =
       mnemonicRange: SourceRange;
       operands: Operand[];
       range: SourceRange;
+      /**
+       * The instruction's text as tokens with local labels resolved: two statements with the same
+       * key mean the same thing wherever they are (the assembler shares their evaluation).
+       */
+      key?: string;
     }
   | { kind: 'data'; directive: string; unit: number; items: DataItem[]; range: SourceRange }
   | { kind: 'reserve'; directive: string; unit: number; count: Expr; range: SourceRange }
@@ -523,7 +528,19 @@ export class LineParser {
       mnemonicRange: m.range,
       operands,
       range: join(start.range, toks[toks.length - 1]!.range),
+      key: this.textKey(toks, pos),
     };
+  }
+
+  /** `toks[pos..]` joined by a character no token contains, `.x` replaced by its resolved name. */
+  private textKey(toks: Token[], pos: number): string {
+    let key = '';
+    for (let i = pos; i < toks.length; i++) {
+      const t = toks[i]!;
+      key += t.kind === 'ident' && t.text.charCodeAt(0) === 46 /* . */ ? this.resolveName(t.text) : t.text;
+      key += '\n';
+    }
+    return key;
   }
 
   /** One operand starting at `toks[pos]`; returns the index after it (at `,` or the end). */
