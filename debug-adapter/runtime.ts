@@ -6,7 +6,7 @@ import path from 'node:path';
 import { assemble } from '../emulator/asm/index';
 import type { Diagnostic, FileHost, LineEntry } from '../emulator/asm/types';
 import { formatGsEvent } from '../emulator/machine/events';
-import { Machine, type RunResult } from '../emulator/machine/machine';
+import { Machine, type RunResult, type Watch } from '../emulator/machine/machine';
 
 export interface RuntimeOptions {
   program: string;
@@ -21,7 +21,7 @@ export interface RuntimeOptions {
 }
 
 /** Why execution stopped while the machine can still go on. */
-export type StopReason = 'entry' | 'breakpoint' | 'step' | 'pause' | 'exception';
+export type StopReason = 'entry' | 'breakpoint' | 'data breakpoint' | 'step' | 'pause' | 'exception';
 
 export type Outcome =
   | { kind: 'stopped'; reason: StopReason; core: number; text?: string }
@@ -136,6 +136,21 @@ export class Runtime {
       if (cur === undefined || l.address < cur) first.set(l.site.line, l.address);
     }
     return [...first.entries()].map(([line, address]) => ({ line, address })).sort((a, b) => a.line - b.line);
+  }
+
+  /**
+   * Replaces the data breakpoints. Ids: `gs-base`, `kernel-gs-base`, `fs-base`, `cpl`, `swapgs`
+   * (the machine's GS watches) or `memory:ADDRESS:SIZE`; returns which ids were understood.
+   */
+  setDataBreakpoints(ids: readonly string[]): boolean[] {
+    const watches: Watch[] = [];
+    const ok = ids.map((id) => {
+      const w = parseWatch(id);
+      if (w) watches.push(w);
+      return w !== undefined;
+    });
+    this.machine.setWatches(watches);
+    return ok;
   }
 
   private isBreakpoint(address: number): boolean {
@@ -260,7 +275,7 @@ export class Runtime {
       case 'breakpoint':
         return { kind: 'stopped', reason: 'breakpoint', core: r.core };
       case 'watch':
-        return { kind: 'stopped', reason: 'breakpoint', core: r.core, text: r.detail };
+        return { kind: 'stopped', reason: 'data breakpoint', core: r.core, text: r.detail };
       case 'paused':
         return { kind: 'stopped', reason: 'pause', core: r.core };
       case 'step':
@@ -278,4 +293,15 @@ export class Runtime {
         return { kind: 'ended', exitCode: r.exitCode };
     }
   }
+}
+
+const GS_WATCHES = new Set(['gs-base', 'kernel-gs-base', 'fs-base', 'cpl', 'swapgs']);
+
+/** A data-breakpoint id as a machine watch (see Runtime.setDataBreakpoints). */
+export function parseWatch(id: string): Watch | undefined {
+  if (GS_WATCHES.has(id)) return { kind: id } as Watch;
+  const m = /^memory:(0x[0-9a-f]+):([1-8])$/i.exec(id);
+  if (!m) return undefined;
+  const address = Number(BigInt(m[1]!));
+  return Number.isSafeInteger(address) ? { kind: 'memory', address, size: Number(m[2]) } : undefined;
 }

@@ -64,6 +64,8 @@ export class SwapgsLabSession extends DebugSession {
     body.supportsExceptionInfoRequest = true;
     // Ends the machine and the session.
     body.supportsTerminateRequest = true;
+    // "Break on value change" for gs.base, KernelGSBase, fs.base, CPL, swapgs and per-CPU qwords.
+    body.supportsDataBreakpoints = true;
     response.body = body;
     this.sendResponse(response);
   }
@@ -290,6 +292,23 @@ export class SwapgsLabSession extends DebugSession {
     if (why) return this.fail(response, 1005, why);
     const now = rows(rt.machine, ref.core, ref.kind, rt.swapgsExecuted(ref.core)).find((r) => r.name === args.name);
     response.body = { value: now?.value ?? hex(value) };
+    this.sendResponse(response);
+  }
+
+  protected override dataBreakpointInfoRequest(response: DebugProtocol.DataBreakpointInfoResponse, args: DebugProtocol.DataBreakpointInfoArguments): void {
+    const rt = this.runtime;
+    const ref = args.variablesReference !== undefined ? this.scopeRefs.get(args.variablesReference) : undefined;
+    const row = rt && ref ? rows(rt.machine, ref.core, ref.kind, rt.swapgsExecuted(ref.core)).find((r) => r.name === args.name) : undefined;
+    response.body = row?.watch
+      ? { dataId: row.watch, description: `${args.name} changes (any core)`, accessTypes: ['write'], canPersist: !row.watch.startsWith('memory:') }
+      : { dataId: null, description: `${args.name} cannot be watched` };
+    this.sendResponse(response);
+  }
+
+  protected override setDataBreakpointsRequest(response: DebugProtocol.SetDataBreakpointsResponse, args: DebugProtocol.SetDataBreakpointsArguments): void {
+    const ids = args.breakpoints.map((b) => b.dataId);
+    const ok = this.runtime ? this.runtime.setDataBreakpoints(ids) : ids.map(() => false);
+    response.body = { breakpoints: ok.map((verified) => new Breakpoint(verified)) };
     this.sendResponse(response);
   }
 

@@ -21,6 +21,8 @@ export interface Row {
   register?: string;
   /** Address the value points at, when it points into mapped memory (for readMemory). */
   pointer?: number;
+  /** Data-breakpoint id when a change of this row can stop the machine (Runtime.setDataBreakpoints). */
+  watch?: string;
 }
 
 export const hex = (v: bigint | number): string => `0x${BigInt.asUintN(64, BigInt(v)).toString(16)}`;
@@ -71,12 +73,12 @@ export function rows(m: Machine, core: number, kind: ScopeKind, swapgsCount: num
       const active = swapped ? 'user' : 'kernel';
       const warning = (cpl === 0 && swapped) || (cpl === 3 && !swapped) ? ` (mismatch: CPL ${cpl} with the ${active} base)` : '';
       return [
-        plain('gs.base'),
-        plain('kernel_gs_base', 'KernelGSBase'),
-        plain('fs.base'),
-        { name: 'CPL', value: String(cpl) },
+        { ...plain('gs.base'), watch: 'gs-base' },
+        { ...plain('kernel_gs_base', 'KernelGSBase'), watch: 'kernel-gs-base' },
+        { ...plain('fs.base'), watch: 'fs-base' },
+        { name: 'CPL', value: String(cpl), watch: 'cpl' },
         { name: 'active GS base', value: `${active}${warning}` },
-        { name: 'swapgs executed', value: String(swapgsCount) },
+        { name: 'swapgs executed', value: String(swapgsCount), watch: 'swapgs' },
       ];
     }
     case 'msrs':
@@ -94,7 +96,8 @@ export function rows(m: Machine, core: number, kind: ScopeKind, swapgsCount: num
           value = hex(v);
           p = pointer(v);
         }
-        out.push({ name: `gs:${hex(off)}`, value, ...(p !== undefined ? { pointer: p } : {}) });
+        const at = Number(base) + off;
+        out.push({ name: `gs:${hex(off)}`, value, ...(p !== undefined ? { pointer: p } : {}), ...(bytes ? { watch: `memory:${hex(at)}:8` } : {}) });
       }
       return out;
     }

@@ -105,6 +105,42 @@ describe('GS state', () => {
   });
 });
 
+describe('data breakpoints', () => {
+  it('break on gs.base change: stops after the wrmsr, then after the swapgs', async () => {
+    await launchAndStop(dc, { program: LESSON1, stopOnEntry: true });
+    const st = await dc.stackTraceRequest({ threadId: 1 });
+    const scopes = await dc.scopesRequest({ frameId: st.body.stackFrames[0]!.id });
+    const gsRef = scopes.body.scopes.find((s) => s.name === 'GS state')!.variablesReference;
+    const info = await dc.dataBreakpointInfoRequest({ variablesReference: gsRef, name: 'gs.base' });
+    expect(info.body.dataId).toBe('gs-base');
+    const set = await dc.setDataBreakpointsRequest({ breakpoints: [{ dataId: info.body.dataId! }] });
+    expect(set.body.breakpoints[0]!.verified).toBe(true);
+
+    let stopped = dc.waitForEvent('stopped');
+    await dc.continueRequest({ threadId: 1 });
+    let ev = await stopped;
+    expect(ev.body.reason).toBe('data breakpoint');
+    expect(ev.body.description).toMatch(new RegExp(`lesson1-syscall\\.asm:${lineOf(LESSON1, /^\s*wrmsr/)}`));
+    expect((await scopeValues(dc, 'GS state')).get('gs.base')!.value).toBe(hex(labelAddress(LESSON1, 'cpu0')));
+
+    stopped = dc.waitForEvent('stopped');
+    await dc.continueRequest({ threadId: 1 });
+    ev = await stopped;
+    expect(ev.body.reason).toBe('data breakpoint');
+    expect(ev.body.description).toMatch(new RegExp(`swapgs at .*lesson1-syscall\\.asm:${lineOf(LESSON1, /^\s*swapgs\s*; gs\.base = user \(0\)/)}`));
+    expect((await scopeValues(dc, 'GS state')).get('gs.base')!.value).toBe('0x0');
+  });
+
+  it('a row that cannot be watched says so', async () => {
+    await launchAndStop(dc, { program: CALLS, stopOnEntry: true });
+    const st = await dc.stackTraceRequest({ threadId: 1 });
+    const scopes = await dc.scopesRequest({ frameId: st.body.stackFrames[0]!.id });
+    const ref = scopes.body.scopes.find((s) => s.name === 'GS state')!.variablesReference;
+    const info = await dc.dataBreakpointInfoRequest({ variablesReference: ref, name: 'active GS base' });
+    expect(info.body.dataId).toBeNull();
+  });
+});
+
 describe('stepping', () => {
   it('next steps over a call to the line after it, with the call done', async () => {
     const callLine = lineOf(CALLS, /call add_one/);
