@@ -1,0 +1,40 @@
+; Interrupt gates clear IF on entry, trap gates leave it (SDM Vol 3A 6.12.1.3); both clear TF,
+; NT, RF, VM (and AC? no: AC is cleared only by... see SDM 6.12.1.3); iretq restores RFLAGS.
+%include "lib.inc"
+section .text
+_start:
+    call sys_init
+    mov edi, 0x40
+    lea rsi, [probe]
+    mov dl, 0x8E                    ; interrupt gate
+    xor ecx, ecx
+    call set_gate
+    mov edi, 0x41
+    lea rsi, [probe]
+    mov dl, 0x8F                    ; trap gate
+    call set_gate
+    push 0x202 | 0x40000 | 0x4000 | 0x800   ; IF AC NT OF
+    popfq
+    int 0x40
+    pushfq
+    pop rbx
+    push 2
+    popfq
+    PHEX "int gate: inside", [seen]
+    PHEX "int gate: after iretq", rbx
+    push 0x202 | 0x40000 | 0x4000 | 0x800
+    popfq
+    int 0x41
+    pushfq
+    pop rbx
+    push 2
+    popfq
+    PHEX "trap gate: inside", [seen]
+    PHEX "trap gate: after iretq", rbx
+    EXIT 0x21
+probe:
+    pushfq
+    pop qword [seen]
+    iretq
+section .data
+seen: dq 0
