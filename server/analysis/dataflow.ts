@@ -355,7 +355,11 @@ export function walk(p: Program, entries: readonly (EntryInfo & { insn: number }
   // distinct facts (and their numbers) sit in small arrays, and the visited (context, fact)
   // pairs in one number, with a Set only where an instruction is reached in several.
   const factsIn: (Fact[] | undefined)[] = new Array(n);
-  const idsIn: (number[] | undefined)[] = new Array(n);
+  // Fact numbers per instruction, parallel to factsIn: the first in a typed array, the others
+  // (rare) in a small array.
+  const firstId = new Int32Array(n).fill(-1);
+  const moreIds: (number[] | undefined)[] = new Array(n);
+  const hasId = (i: number, id: number): boolean => firstId[i] === id || (moreIds[i]?.includes(id) ?? false);
   const order: number[] = [];
   const branchesAroundSwapgs = new Set<number>();
   const visitedFirst = new Float64Array(n).fill(-1);
@@ -399,37 +403,38 @@ export function walk(p: Program, entries: readonly (EntryInfo & { insn: number }
   let truncated = false;
   let steps = 0;
   const push = (ctx: number, i: number, f: Fact) => {
-    let at = factsIn[i];
-    let ids = idsIn[i];
-    if (!at || !ids) {
-      at = [];
-      ids = [];
-      factsIn[i] = at;
-      idsIn[i] = ids;
-      order.push(i);
-    }
     let id = idOf(f);
-    if (ids.length >= MAX_FACTS_PER_INSN && !ids.includes(id)) {
-      // Too many path variants here: forget flag-register constants, then which swapgs / stack
-      // load / save produced the state (-2: "several"), so the walk stays bounded.
-      if (f.flags) {
-        f = update(f, { flags: '' });
-        id = idOf(f);
+    const at = factsIn[i];
+    if (!at) {
+      // First visit of the instruction (the common case): nothing to merge or bound.
+      factsIn[i] = [f];
+      firstId[i] = id;
+      order.push(i);
+      visitedFirst[i] = ctx * 4_194_304 + id;
+    } else {
+      if (at.length >= MAX_FACTS_PER_INSN && !hasId(i, id)) {
+        // Too many path variants here: forget flag-register constants, then which swapgs / stack
+        // load / save produced the state (-2: "several"), so the walk stays bounded.
+        if (f.flags) {
+          f = update(f, { flags: '' });
+          id = idOf(f);
+        }
+        if (!hasId(i, id)) {
+          f = update(f, { gsSite: f.gsSite >= 0 ? -2 : f.gsSite, savedSite: f.savedSite >= 0 ? -2 : f.savedSite, kstackSite: f.kstackSite >= 0 ? -2 : f.kstackSite });
+          id = idOf(f);
+        }
       }
-      if (!ids.includes(id)) {
-        f = update(f, { gsSite: f.gsSite >= 0 ? -2 : f.gsSite, savedSite: f.savedSite >= 0 ? -2 : f.savedSite, kstackSite: f.kstackSite >= 0 ? -2 : f.kstackSite });
-        id = idOf(f);
+      if (seen(ctx, i, id)) return;
+      if (!hasId(i, id)) {
+        (moreIds[i] ??= []).push(id);
+        at.push(f);
       }
-    }
-    if (seen(ctx, i, id)) return;
-    if (!ids.includes(id)) {
-      ids.push(id);
-      at.push(f);
     }
     workCtx.push(ctx);
     workI.push(i);
     workF.push(f);
   };
+
   // One root context per fact group (each syscall entry; all interrupt entries together), so
   // states shared by many interrupt stubs are walked once.
   const roots = new Map<string, number>();
