@@ -4,6 +4,7 @@
 
 import { Code, CodeExt, EncodingKind, Instruction, MandatoryPrefix, MemorySize, MemorySizeExt, Mnemonic, OpCodeOperandKind as K, OpCodeTableKind, Register } from 'iced-x86';
 import { ALIASES, EVEX_FIRST, EVEX_UNSUPPORTED, NASM_LACKS, NASM_NOT_64, NOT_IN_NASM, RENAMES } from './encoder-nasm';
+import { icedMnemonicEncoding } from './encoder-iced-data';
 
 /** One iced `Code` as the encoder matches it. */
 export interface Candidate {
@@ -149,16 +150,11 @@ function index(): Index {
     const code = (Code as unknown as Record<string, number>)[name] as Code;
     // Knights Corner mask instructions (VEX_KNC_*) are Xeon Phi only; NASM's k-instructions are AVX-512's.
     if (name.startsWith('VEX_KNC_') || NASM_LACKS.has(code) || name === 'INVALID' || name.startsWith('DeclareByte') || name.startsWith('DeclareWord') || name.startsWith('DeclareDword') || name.startsWith('DeclareQword') || name.startsWith('MVEX_') || name.startsWith('XOP_')) continue;
-    const info = CodeExt.opCode(code);
-    let mnem: string;
-    let enc: EncodingKind;
-    try {
-      if (!info.isInstruction) continue;
-      enc = info.encoding;
-      mnem = (Mnemonic[info.mnemonic] ?? '').toLowerCase();
-    } finally {
-      info.free();
-    }
+    // Precomputed from iced's OpCodeInfo (encoder-iced-data.ts): no WASM call per code at start-up.
+    const me = icedMnemonicEncoding(code);
+    if (me === undefined) continue;
+    const enc = me.encoding;
+    const mnem = (Mnemonic[me.mnemonic] ?? '').toLowerCase();
     if (!mnem) continue;
     if (EVEX_FIRST.has(mnem) ? enc !== EncodingKind.EVEX : enc !== EncodingKind.Legacy && enc !== EncodingKind.VEX && enc !== EncodingKind.D3NOW && enc !== EncodingKind.EVEX) continue;
     const key = Object.hasOwn(RENAMES, mnem) ? RENAMES[mnem] : mnem;
