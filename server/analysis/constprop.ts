@@ -1,4 +1,4 @@
-// Block-local constant propagation over the whole program, in address order: finds the values
+// Block-local constant propagation, in address order, over the blocks that need it: finds the values
 // of ECX/EAX/EDX at each wrmsr/rdmsr, the register moved to CR4, register targets of indirect
 // branches and the value a popf loads. Registers are forgotten at every branch target.
 
@@ -39,6 +39,23 @@ export interface ConstFacts {
 const M64 = (1n << 64n) - 1n;
 const M32 = (1n << 32n) - 1n;
 
+/** Instructions whose operand values are recorded (everything else only moves values along). */
+function observed(L: LInsn): boolean {
+  if (L.invalid) return false;
+  const m = L.mnemonic;
+  return (
+    m === 'wrmsr' || m === 'rdmsr' || m === 'popf' || m === 'popfq' || L.effects.some((e) => e.kind === 'cr-write') ||
+    ((L.flow === 'icall' || L.flow === 'ijump') && L.ops[0]?.kind === 'reg')
+  );
+}
+
+const fallsThrough = (f: LInsn['flow']): boolean => f === 'next' || f === 'call' || f === 'icall' || f === 'cond';
+
+/**
+ * Values are block-local, so only the blocks holding an observed instruction are simulated, from
+ * their start (a branch target, or where fall-through from the previous instruction stops) up to
+ * the last observed instruction in them: the same facts as a pass over every instruction.
+ */
 export function propagateConstants(insns: readonly LInsn[], branchTargets: ReadonlySet<number>): ConstFacts {
   const out: ConstFacts = { msrWrites: [], msrReads: new Map(), crWrites: [], popfValues: new Map(), indirectTargets: new Map() };
   let regs = new Map<Gpr, KnownValue>();
@@ -46,14 +63,38 @@ export function propagateConstants(insns: readonly LInsn[], branchTargets: Reado
   let prevFlow: LInsn['flow'] = 'stop';
   let prevNext = -1;
   const get = (r: Gpr): KnownValue | undefined => regs.get(r);
-  for (const L of insns) {
-    if (branchTargets.has(L.address) || prevNext !== L.address || (prevFlow !== 'next' && prevFlow !== 'call' && prevFlow !== 'icall' && prevFlow !== 'cond')) {
+  /** Whether the values known before instruction k are forgotten (a block starts at k). */
+  const startsBlock = (k: number): boolean => {
+    const L = insns[k]!;
+    if (k === 0 || branchTargets.has(L.address)) return true;
+    const P = insns[k - 1]!;
+    return P.next !== L.address || !fallsThrough(P.flow);
+  };
+  let pos = 0; // next instruction to simulate; the state holds the values before it
+  for (let j = 0; j < insns.length; j++) {
+    if (!observed(insns[j]!)) continue;
+    // Continue from `pos` when no block starts in between; otherwise restart at j's block.
+    let k = j;
+    while (k > pos && !startsBlock(k)) k--;
+    if (k > pos) {
+      regs = new Map();
+      stackTop = undefined;
+      prevFlow = 'stop';
+      prevNext = -1;
+    }
+    for (; k <= j; k++) step(insns[k]!);
+    pos = j + 1;
+  }
+  return out;
+
+  function step(L: LInsn): void {
+    if (branchTargets.has(L.address) || prevNext !== L.address || !fallsThrough(prevFlow)) {
       regs = new Map();
       stackTop = undefined;
     }
     prevFlow = L.flow;
     prevNext = L.next;
-    if (L.invalid) continue;
+    if (L.invalid) return;
     // Observations before the instruction executes.
     if (L.mnemonic === 'wrmsr') {
       const c = get('rcx')?.value;
@@ -135,5 +176,4 @@ export function propagateConstants(insns: readonly LInsn[], branchTargets: Reado
       for (const r of ['rax', 'rcx', 'rdx', 'rsi', 'rdi', 'r8', 'r9', 'r10', 'r11']) regs.delete(r);
     }
   }
-  return out;
 }
