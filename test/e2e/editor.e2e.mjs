@@ -312,6 +312,28 @@ async function main() {
       if (stage === 'language') { ok = true; log('PASS (language stage only)'); return; }
     }
 
+    await step('F5 runs the open file in the emulator, stopped on entry, with the GS state in Variables', async () => {
+      // The editor still shows the first (now fixed) example; F5 needs no launch.json.
+      const first = path.basename(CASES[0].example);
+      await page.locator(`.tabs-container .tab[aria-label*="${first}"]`).first().click();
+      await page.locator('.monaco-editor textarea').first().focus();
+      await page.keyboard.press('F5');
+      const registersScope = page.locator('.debug-view-content .monaco-list-row', { hasText: /^\s*Registers\s*$/ });
+      await registersScope.first().waitFor({ timeout: 60_000 });
+      await page.locator('.debug-toolbar').first().waitFor({ timeout: 30_000 });
+      // The first scope opens expanded and its rows push the others out of the (virtual) list.
+      await registersScope.first().click();
+      const gsScope = page.locator('.debug-view-content .monaco-list-row', { hasText: /^\s*GS state\s*$/ });
+      await gsScope.first().waitFor({ timeout: 30_000 });
+      await gsScope.first().click(); // expand it
+      const row = page.locator('.debug-view-content .monaco-list-row', { hasText: /gs\.base/i });
+      await row.first().waitFor({ timeout: 30_000 });
+      log(`variables: ${(await page.locator('.debug-view-content .monaco-list-row').allTextContents()).slice(0, 8).map((t) => t.trim()).join(' | ')}`);
+      await page.screenshot({ path: path.join(results, '7-debugger.png') });
+      await page.keyboard.press('Shift+F5');
+      await page.locator('.debug-toolbar').first().waitFor({ state: 'hidden', timeout: 30_000 });
+    });
+
     await step('open the walkthrough from the command palette', async () => {
       await page.keyboard.press('F1');
       const input = page.locator('.quick-input-widget input');
