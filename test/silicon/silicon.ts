@@ -151,8 +151,9 @@ function decode(buf: Buffer): State[] {
 }
 
 export function runNative(path: string, states: State[]): State[] {
-  const res = spawnSync(harness(), [path], { input: encode(states), maxBuffer: 1 << 28 });
-  if (res.status !== 0) throw new Error(`harness failed: ${res.stderr?.toString()}`);
+  // A snippet that never ends natively must fail the test, not hang the suite.
+  const res = spawnSync(harness(), [path], { input: encode(states), maxBuffer: 1 << 28, timeout: 20_000 });
+  if (res.status !== 0) throw new Error(`harness failed (${res.signal ?? res.status}): ${res.stderr?.toString()}`);
   return decode(res.stdout);
 }
 
