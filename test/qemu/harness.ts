@@ -3,7 +3,7 @@
 // machine model), and reduces each run to what a user sees: the port-0xE9 console bytes and how
 // the machine ended (port-0xF4 exit code, unhandled fault / triple fault, or a hang).
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -31,6 +31,36 @@ export interface Outcome {
   detail: string;
 }
 
+interface Proc {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** spawn with a hard timeout (SIGKILL), output as latin1 text; never rejects. */
+function run(cmd: string, args: string[], timeoutMs: number): Promise<Proc> {
+  return new Promise((done) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    const finish = (status: number | null, signal: NodeJS.Signals | null, extra = ''): void => {
+      clearTimeout(timer);
+      done({
+        status,
+        signal,
+        stdout: Buffer.concat(out).toString('latin1'),
+        stderr: Buffer.concat(err).toString('latin1') + extra,
+      });
+    };
+    child.on('error', (e) => finish(null, null, String(e)));
+    child.on('close', (status, signal) => finish(status, signal));
+  });
+}
+
 export function qemuAvailable(): boolean {
   const r = spawnSync('qemu-system-x86_64', ['--version'], { timeout: 10_000 });
   return r.status === 0;
@@ -41,14 +71,14 @@ export function nasmAvailable(): boolean {
 }
 
 /** `swapgs-lab run` on the program; exit codes per DESIGN.md "Interfaces". */
-export function runOnEmulator(file: string, maxInstructions = 50_000_000): Outcome {
-  const r = spawnSync(
+export async function runOnEmulator(file: string, maxInstructions = 50_000_000): Promise<Outcome> {
+  const r = await run(
     process.execPath,
     [CLI, 'run', '-I', PROGRAMS_DIR, '--max-instructions', String(maxInstructions), file],
-    { timeout: EMU_TIMEOUT_MS, killSignal: 'SIGKILL', encoding: 'latin1' },
+    EMU_TIMEOUT_MS,
   );
-  const detail = (r.stderr ?? '').trim();
-  const out = r.stdout ?? '';
+  const detail = r.stderr.trim();
+  const out = r.stdout;
   if (r.signal) return { console: out, end: 'hang', detail: `killed by ${r.signal} ${detail}` };
   switch (r.status) {
     case 2:
@@ -63,7 +93,8 @@ export function runOnEmulator(file: string, maxInstructions = 50_000_000): Outco
 }
 
 /** The section layout (from our assembler, byte-checked against nasm) as shim page-map lines. */
-function layoutFor(file: string, bin: Uint8Array): { inc: string } | { error: string } {
+function layoutFor(file: string, binPath: string): { inc: string } | { error: string } {
+  const bin = readFileSync(binPath);
   const host = createNodeFileHost();
   const source = readFileSync(file, 'latin1');
   const prog = assemble(source, file, { host, includePaths: [PROGRAMS_DIR] });
@@ -85,7 +116,7 @@ function layoutFor(file: string, bin: Uint8Array): { inc: string } | { error: st
     for (let p = s.start & ~0xfff; p < s.start + s.size; p += 0x1000) pages.set(p, (pages.get(p) ?? false) || s.user);
   }
   const lines = [
-    `%define PROGRAM_BIN "${join(file + '.qemu.bin')}"`,
+    `%define PROGRAM_BIN "${binPath}"`,
     `PROGRAM_BASE equ 0x${base.toString(16)}`,
     `PROGRAM_ENTRY equ 0x${Number(entry.value).toString(16)}`,
     '[section .text]',
@@ -100,16 +131,16 @@ function layoutFor(file: string, bin: Uint8Array): { inc: string } | { error: st
 }
 
 /** The program on `qemu-system-x86_64 -accel tcg -cpu <cpu>` through shim.asm. */
-export function runOnQemu(file: string, cpu = 'max'): Outcome {
+export async function runOnQemu(file: string, cpu = 'max'): Promise<Outcome> {
   const dir = mkdtempSync(join(tmpdir(), 'swapgs-qemu-'));
   try {
     const progBin = join(dir, 'prog.bin');
     const nasm = spawnSync('nasm', ['-f', 'bin', '-I', PROGRAMS_DIR + '/', '-o', progBin, file], { encoding: 'utf8' });
     if (nasm.status !== 0) return { console: '', end: 'error: nasm', detail: nasm.stderr };
-    const layout = layoutFor(file, readFileSync(progBin));
+    const layout = layoutFor(file, progBin);
     if ('error' in layout) return { console: '', end: `error: layout`, detail: layout.error };
     const inc = join(dir, 'layout.inc');
-    writeFileSync(inc, layout.inc.replace(join(file + '.qemu.bin'), progBin));
+    writeFileSync(inc, layout.inc);
     const shimBin = join(dir, 'shim.bin');
     const shim = spawnSync('nasm', ['-f', 'bin', `-DLAYOUT="${inc}"`, '-o', shimBin, join(QEMU_DIR, 'shim.asm')], {
       encoding: 'utf8',
@@ -117,16 +148,16 @@ export function runOnQemu(file: string, cpu = 'max'): Outcome {
     if (shim.status !== 0) return { console: '', end: 'error: shim', detail: shim.stderr };
     const out = join(dir, 'debugcon.txt');
     writeFileSync(out, '');
-    const q = spawnSync(
+    const q = await run(
       'qemu-system-x86_64',
       [
         '-accel', 'tcg', '-cpu', cpu, '-m', '64', '-smp', '1', '-display', 'none', '-nodefaults', '-no-reboot',
         '-debugcon', `file:${out}`, '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04', '-kernel', shimBin,
       ],
-      { timeout: QEMU_TIMEOUT_MS, killSignal: 'SIGKILL', encoding: 'utf8' },
+      QEMU_TIMEOUT_MS,
     );
     const consoleText = readFileSync(out, 'latin1');
-    const detail = (q.stderr ?? '').trim();
+    const detail = q.stderr.trim();
     if (q.signal) return { console: consoleText, end: 'hang', detail: `killed by ${q.signal} ${detail}` };
     // isa-debug-exit: status = (value << 1) | 1; a triple fault under -no-reboot exits with 0.
     const st = q.status ?? 0;

@@ -1,5 +1,5 @@
-; Interrupt gates clear IF on entry, trap gates leave it (SDM Vol 3A 6.12.1.3); both clear TF,
-; NT, RF, VM (and AC? no: AC is cleared only by... see SDM 6.12.1.3); iretq restores RFLAGS.
+; Interrupt gates clear IF on entry, trap gates leave it; both clear TF, NT, RF and VM but keep AC
+; and the arithmetic flags (SDM Vol 3A 6.12.1.3); iretq restores the interrupted RFLAGS.
 %include "lib.inc"
 section .text
 _start:
