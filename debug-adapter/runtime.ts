@@ -97,6 +97,16 @@ export class Runtime {
     return this.swapgsCount[core] ?? 0;
   }
 
+  /** Value of a register or MSR name (`rax`, `gs.base`, `IA32_LSTAR`) on `core`, else of a label or equ. */
+  evaluate(core: number, expression: string): bigint | undefined {
+    const name = expression.trim();
+    if (!/^[A-Za-z_.$?@][\w.$?@#~]*$/.test(name)) return undefined;
+    const r = this.machine.readRegister(core, name === 'KernelGSBase' ? 'kernel_gs_base' : name);
+    if (r !== undefined) return r;
+    const sym = this.machine.program.symbols.get(name);
+    return sym && sym.kind !== 'extern' ? BigInt.asUintN(64, sym.value) : undefined;
+  }
+
   // ---------------------------------------------------------------- lines and breakpoints
 
   /** The line entry (file, 0-based line) of the instruction at `address`. */

@@ -66,6 +66,8 @@ export class SwapgsLabSession extends DebugSession {
     body.supportsTerminateRequest = true;
     // "Break on value change" for gs.base, KernelGSBase, fs.base, CPL, swapgs and per-CPU qwords.
     body.supportsDataBreakpoints = true;
+    // Hovers and watch expressions: register, MSR and label names.
+    body.supportsEvaluateForHovers = true;
     response.body = body;
     this.sendResponse(response);
   }
@@ -292,6 +294,18 @@ export class SwapgsLabSession extends DebugSession {
     if (why) return this.fail(response, 1005, why);
     const now = rows(rt.machine, ref.core, ref.kind, rt.swapgsExecuted(ref.core)).find((r) => r.name === args.name);
     response.body = { value: now?.value ?? hex(value) };
+    this.sendResponse(response);
+  }
+
+  protected override evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): void {
+    const rt = this.runtime;
+    if (!rt) return this.fail(response, NOT_STOPPED, 'no program loaded');
+    const core = args.frameId !== undefined ? Math.floor(args.frameId / FRAME_STRIDE) : 0;
+    const v = rt.evaluate(core, args.expression);
+    if (v === undefined) return this.fail(response, 1007, `'${args.expression}' is not a register, MSR or label name`);
+    response.body = { result: hex(v), variablesReference: 0 };
+    const p = rt.machine.readMemory(Number(BigInt.asUintN(48, v)), 1) && v < 1n << 47n ? hex(v) : undefined;
+    if (p) response.body.memoryReference = p;
     this.sendResponse(response);
   }
 

@@ -5,6 +5,8 @@ import { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { assemble } from '../../emulator/asm/index';
+import { createNodeFileHost } from '../../emulator/asm/node-file-host';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const ADAPTER = path.join(ROOT, 'dist', 'debug-adapter.js');
@@ -55,4 +57,15 @@ export async function scopeValues(dc: DebugClient, scopeName: string, threadId =
   if (!scope) throw new Error(`no scope '${scopeName}' (have ${scopes.body.scopes.map((s) => s.name).join(', ')})`);
   const vars = await dc.variablesRequest({ variablesReference: scope.variablesReference });
   return new Map(vars.body.variables.map((v) => [v.name, v]));
+}
+
+export const hex = (v: bigint): string => `0x${v.toString(16)}`;
+
+/** Address of a label, from the assembler (so no test hard-codes the layout). */
+export function labelAddress(file: string, name: string): bigint {
+  const host = createNodeFileHost();
+  const prog = assemble(host.readText(file)!, file, { host });
+  const s = prog.symbols.get(name);
+  if (!s) throw new Error(`no label ${name} in ${file}`);
+  return s.value;
 }
