@@ -3,6 +3,7 @@
 // entry-like global names, and settings. Records how each was found (hover shows it).
 
 import type { SourceRange, SymbolInfo } from '../../emulator/asm/types';
+import { EFFECT_BIT } from './lower';
 import { MSR_LSTAR, MSR_CSTAR, ENTRY_NAME_PATTERNS } from './policy';
 import { reachesAny, type Program } from './program';
 import type { EntryInfo, EntryKind, EntryReason, NotEntryInfo } from './types';
@@ -39,15 +40,18 @@ export function findEntries(p: Program, extra: readonly { name: string; kind: En
   const lstarTargets = new Set(found.keys());
 
   // 2. Annotations on or just above a label; `not-entry` overrides every automatic guess.
-  const labelsByLine = new Map<string, SymbolInfo[]>();
-  for (const [, s] of p.labelAt) {
-    const k = `${s.range.file}:${s.range.line}`;
-    labelsByLine.set(k, [...(labelsByLine.get(k) ?? []), s]);
-  }
+  let labelsByLine: Map<string, SymbolInfo[]> | undefined; // built at the first annotation
   const notEntry = new Map<number, SourceRange>();
   for (const c of p.source.comments) {
     const m = ANNOTATION.exec(c.text);
     if (!m) continue;
+    if (!labelsByLine) {
+      labelsByLine = new Map();
+      for (const [, s] of p.labelAt) {
+        const k = `${s.range.file}:${s.range.line}`;
+        labelsByLine.set(k, [...(labelsByLine.get(k) ?? []), s]);
+      }
+    }
     const labels = labelsByLine.get(`${c.range.file}:${c.range.line}`) ?? labelsByLine.get(`${c.range.file}:${c.range.line + 1}`) ?? [];
     for (const s of labels) {
       const a = Number(s.value);
@@ -57,8 +61,9 @@ export function findEntries(p: Program, extra: readonly { name: string; kind: En
   }
 
   // 3. Taken addresses, tables and entry-like global names, when the code agrees.
-  const reachesIret = reachesAny(p, (L) => L.effects.some((e) => e.kind === 'return-to-user' && e.insn === 'iret'));
-  const reachesSysret = reachesAny(p, (L) => L.effects.some((e) => e.kind === 'return-to-user' && e.insn === 'sysret'));
+  const RET = EFFECT_BIT['return-to-user'];
+  const reachesIret = reachesAny(p, (L) => (L.kinds & RET) !== 0 && L.effects.some((e) => e.kind === 'return-to-user' && e.insn === 'iret'));
+  const reachesSysret = reachesAny(p, (L) => (L.kinds & RET) !== 0 && L.effects.some((e) => e.kind === 'return-to-user' && e.insn === 'sysret'));
   // The boot entry (design: `_start`, else the first instruction of the first code section) runs
   // at reset, not on an interrupt, even when its address sits in a table or it ends in iretq to
   // enter user mode: never guessed as an interrupt entry.
@@ -155,7 +160,7 @@ function dropInteriorNameGuesses(p: Program, found: Map<number, { kind: EntryKin
           stack.push(s);
         }
       };
-      for (const s of p.succ[i]!) visit(s);
+      for (let k = p.succStart[i]!; k < p.succStart[i + 1]!; k++) visit(p.succList[k]!);
       if (L.flow === 'call' && L.target !== undefined && !p.externTarget.has(i)) {
         const t = p.byAddress.get(L.target);
         if (t !== undefined) visit(t);

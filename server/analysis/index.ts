@@ -6,6 +6,7 @@
 import type { AssembledProgram, Diagnostic, Severity } from '../../emulator/asm/types';
 import { transfer, walk, type Fact } from './dataflow';
 import { findEntries } from './entries';
+import { EFFECT_BIT } from './lower';
 import { MSR_FMASK, RFLAGS_IF } from './policy';
 import { buildProgram } from './program';
 import { RULE_BY_ID, RULES } from './rule-ids';
@@ -58,25 +59,26 @@ function analyzeUnsafe(program: AssembledProgram, options: AnalysisOptions): Ana
     if (f.related.length) d.related = f.related;
     if (!sup.suppressed(d)) findings.push(d);
   };
-  // Rules by the effect kinds they look at: each instruction runs only the rules its effects need.
+  // Rules by the effect kinds they look at: each instruction runs only the rules its effects need
+  // (a bit set per rule against the instruction's effect-kind bits; no allocation per instruction).
   const active = ALL_RULES.filter((r) => severities[r.id] !== 'off');
-  const byKind = new Map<string, Rule[]>();
+  const perKind: { rule: Rule; mask: number }[] = [];
+  let anyMask = 0;
   for (const rule of active) {
     if (rule.checkProgram) for (const f of rule.checkProgram(ctx)) emit(rule.id, f);
-    for (const k of rule.on ?? []) byKind.set(k, [...(byKind.get(k) ?? []), rule]);
+    let mask = 0;
+    for (const k of rule.on ?? []) mask |= EFFECT_BIT[k];
+    if (rule.check && mask) perKind.push({ rule, mask });
+    anyMask |= mask;
   }
   const perInsn: { rule: Rule; i: number; found: Finding[] }[] = [];
   for (let i = 0; i < p.insns.length; i++) {
     const L = p.insns[i]!;
-    if (L.invalid || L.effects.length === 0) continue;
-    const ran: string[] = [];
-    for (const e of L.effects) {
-      for (const rule of byKind.get(e.kind) ?? []) {
-        if (!rule.check || (L.effects.length > 1 && ran.includes(rule.id))) continue;
-        ran.push(rule.id);
-        const found = rule.check(L, facts(i), ctx);
-        if (found.length) perInsn.push({ rule, i, found });
-      }
+    if (L.invalid || (L.kinds & anyMask) === 0) continue;
+    for (const { rule, mask } of perKind) {
+      if ((L.kinds & mask) === 0) continue;
+      const found = rule.check!(L, facts(i), ctx);
+      if (found.length) perInsn.push({ rule, i, found });
     }
   }
   // Emit in rule-table order, like the file-level rules (stable output).

@@ -24,8 +24,12 @@ export interface Program {
   indirect: Map<number, number[]>;
   /** Instructions whose direct branch/call target is an `extern` placeholder (lint mode): not followed. */
   externTarget: Set<number>;
-  /** Intra-procedural successors per instruction (calls fall through), computed once. */
-  succ: number[][];
+  /**
+   * Intra-procedural successors (calls fall through), computed once, in compressed form: those
+   * of instruction i are succList[succStart[i] .. succStart[i + 1]).
+   */
+  succStart: Int32Array;
+  succList: Int32Array;
   /** Fall-through instruction index, -1 when the next address holds no instruction. */
   nextOf: Int32Array;
   /** Sections by name. */
@@ -138,29 +142,61 @@ export function buildProgram(source: AssembledProgram): Program {
     const nx = i + 1 < insns.length && insns[i + 1]!.address === L.next ? i + 1 : byAddress.get(L.next);
     if (nx !== undefined) nextOf[i] = nx;
   }
-  const succ: number[][] = insns.map((L, i) => {
+  // Successors: at most two per instruction, except an indirect jump's resolved targets.
+  const n = insns.length;
+  const succStart = new Int32Array(n + 1);
+  let total = 0;
+  const tgtOf = (i: number): number => {
+    const L = insns[i]!;
+    if (L.target === undefined || externTarget.has(i)) return -1;
+    return byAddress.get(L.target) ?? -1;
+  };
+  for (let i = 0; i < n; i++) {
+    succStart[i] = total;
+    const L = insns[i]!;
     const nx = nextOf[i]!;
-    const tgt = L.target !== undefined && !externTarget.has(i) ? byAddress.get(L.target) : undefined;
     switch (L.flow) {
       case 'next':
       case 'call':
       case 'icall':
-        return nx >= 0 ? [nx] : [];
+        if (nx >= 0) total++;
+        break;
       case 'cond':
-        return [...(nx >= 0 ? [nx] : []), ...(tgt !== undefined ? [tgt] : [])];
+        if (nx >= 0) total++;
+        if (tgtOf(i) >= 0) total++;
+        break;
       case 'jump':
-        return tgt !== undefined ? [tgt] : [];
+        if (tgtOf(i) >= 0) total++;
+        break;
       case 'ijump':
-        return indirect.get(i) ?? [];
+        total += indirect.get(i)?.length ?? 0;
+        break;
       default:
-        return [];
+        break;
     }
-  });
+  }
+  succStart[n] = total;
+  const succList = new Int32Array(total);
+  for (let i = 0, k = 0; i < n; i++) {
+    const L = insns[i]!;
+    const nx = nextOf[i]!;
+    if (L.flow === 'next' || L.flow === 'call' || L.flow === 'icall') {
+      if (nx >= 0) succList[k++] = nx;
+    } else if (L.flow === 'cond') {
+      if (nx >= 0) succList[k++] = nx;
+      const t = tgtOf(i);
+      if (t >= 0) succList[k++] = t;
+    } else if (L.flow === 'jump') {
+      const t = tgtOf(i);
+      if (t >= 0) succList[k++] = t;
+    } else if (L.flow === 'ijump') for (const t of indirect.get(i) ?? []) succList[k++] = t;
+  }
   return {
     source,
     records,
     insns,
-    succ,
+    succStart,
+    succList,
     nextOf,
     externTarget,
     byAddress,
@@ -179,7 +215,8 @@ export function buildProgram(source: AssembledProgram): Program {
 
 /** Intra-procedural successors (calls fall through; the callee is not entered). */
 export function localSuccessors(p: Program, i: number): readonly number[] {
-  return p.succ[i] ?? [];
+  if (i < 0 || i >= p.insns.length) return [];
+  return Array.from(p.succList.subarray(p.succStart[i]!, p.succStart[i + 1]!));
 }
 
 /** Instructions from which an instruction satisfying `pred` is reachable (reverse BFS, iterative). */
@@ -212,12 +249,13 @@ function predecessors(p: Program): { start: Int32Array; list: Int32Array } {
   if (hit) return hit;
   const n = p.insns.length;
   const count = new Int32Array(n + 1);
-  for (let i = 0; i < n; i++) for (const s of p.succ[i]!) count[s + 1]!++;
+  const { succStart, succList } = p;
+  for (let k = 0; k < succList.length; k++) count[succList[k]! + 1]!++;
   for (let i = 0; i < n; i++) count[i + 1]! += count[i]!;
   const start = count.slice();
   const fill = count.slice();
   const list = new Int32Array(start[n]!);
-  for (let i = 0; i < n; i++) for (const s of p.succ[i]!) list[fill[s]!++] = i;
+  for (let i = 0; i < n; i++) for (let k = succStart[i]!; k < succStart[i + 1]!; k++) list[fill[succList[k]!]!++] = i;
   const r = { start, list };
   predCache.set(p, r);
   return r;

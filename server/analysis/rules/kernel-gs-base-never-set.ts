@@ -3,6 +3,7 @@
 // address 0 + offset. Files with `extern` symbols are assumed to set it elsewhere.
 
 import type { Rule } from './rule';
+import { EFFECT_BIT } from '../lower';
 import { MSR_GS_BASE, MSR_KERNEL_GS_BASE } from '../policy';
 
 export const rule: Rule = {
@@ -10,11 +11,12 @@ export const rule: Rule = {
   checkProgram(ctx) {
     const p = ctx.p;
     if (p.hasExterns) return [];
-    const first = p.insns.find((L) => L.effects.some((e) => e.kind === 'swapgs') && !p.userSection(p.records[L.index]!.section));
+    const first = p.insns.find((L) => (L.kinds & EFFECT_BIT.swapgs) !== 0 && !p.userSection(p.records[L.index]!.section));
     if (!first) return [];
     const set = p.consts.msrWrites.some((w) => w.ecx === undefined || w.ecx === MSR_GS_BASE || w.ecx === MSR_KERNEL_GS_BASE);
-    const wrgsbase = p.insns.some((L) => L.effects.some((e) => e.kind === 'fsgsbase' && e.write && e.gs));
-    if (set || wrgsbase) return [];
+    if (set) return [];
+    const wrgsbase = p.insns.some((L) => (L.kinds & EFFECT_BIT.fsgsbase) !== 0 && L.effects.some((e) => e.kind === 'fsgsbase' && e.write && e.gs));
+    if (wrgsbase) return [];
     return [
       {
         index: first.index,
