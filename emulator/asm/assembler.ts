@@ -1222,7 +1222,8 @@ class Assembly {
     const image = new Uint8Array(Math.max(0, this.layout.imageSize));
     const lines: LineEntry[] = [];
     const instructions: InstructionRecord[] = [];
-    const refsCache = new Map<Statement, { name: string; range: SourceRange }[]>();
+    // Symbols named by each line's instruction (a line has at most one), shared by its `times` copies.
+    const refsByLine: ({ name: string; range: SourceRange }[] | undefined)[] = [];
     for (let e = 0; e < this.emitCount; e++) {
       const em = this.emits[e]!;
       const p = this.layout.placed.get(em.sec.name)!;
@@ -1236,11 +1237,12 @@ class Assembly {
       const site = this.sites[em.line]!;
       const stack = this.stacks[em.line]!;
       if (em.kind === 'instruction' && em.insn && em.bytes) {
-        let refs = refsCache.get(em.insn);
+        let refs = refsByLine[em.line];
         if (!refs) {
           refs = [];
-          for (const o of em.insn.operands) if (o.kind !== 'reg') exprSymbols(o.expr, refs);
-          refsCache.set(em.insn, refs);
+          for (const o of em.insn.operands) if (o.kind !== 'reg' && o.expr.kind !== 'num') exprSymbols(o.expr, refs);
+          if (refs.length === 0) refs = NO_REFS;
+          refsByLine[em.line] = refs;
         }
         const n = em.bytes.length;
         for (let r = 0; r < em.repeat; r++) {
@@ -1304,6 +1306,8 @@ function operandShape(ops: Operand[]): string {
 
 const ZERO1 = new Uint8Array(1);
 const NO_SIG: EncCache['sig'] = [];
+/** `symbolRefs` of the many instructions that name no symbol (read-only for consumers). */
+const NO_REFS: { name: string; range: SourceRange }[] = Object.freeze([]) as unknown as { name: string; range: SourceRange }[];
 const NOP1 = Uint8Array.of(0x90);
 const UNIT_NAMES: Record<number, string> = { 1: 'byte', 2: 'word', 4: 'dword', 8: 'qword' };
 

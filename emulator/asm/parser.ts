@@ -534,13 +534,13 @@ export class LineParser {
 
   /** `toks[pos..]` joined by a character no token contains, `.x` replaced by its resolved name. */
   private textKey(toks: Token[], pos: number): string {
-    let key = '';
+    // Joined in one step: a flat string (hashed once as a map key), not a chain of concatenations.
+    const parts: string[] = [];
     for (let i = pos; i < toks.length; i++) {
       const t = toks[i]!;
-      key += t.kind === 'ident' && t.text.charCodeAt(0) === 46 /* . */ ? this.resolveName(t.text) : t.text;
-      key += '\n';
+      parts.push(t.kind === 'ident' && t.text.charCodeAt(0) === 46 /* . */ ? this.resolveName(t.text) : t.text);
     }
-    return key;
+    return parts.join('\n');
   }
 
   /** One operand starting at `toks[pos]`; returns the index after it (at `,` or the end). */
