@@ -1,9 +1,10 @@
 // Declares one vitest case per snippet: N random states, native vs emulator, all mismatches listed.
 
-import { expect, it } from 'vitest';
-import { compare, describeMismatch, genStates, GenOptions, siliconAvailable } from './silicon';
+import { afterAll, expect, it } from 'vitest';
+import { cleanup, compare, describeMismatch, genStates, GenOptions, siliconAvailable } from './silicon';
 
 export const available = siliconAvailable();
+afterAll(cleanup);
 
 let seed = 0x5eed;
 

@@ -2,7 +2,7 @@
 // on the same input states, and reports differences in GPRs, defined RFLAGS, memory and faults.
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +27,11 @@ export interface State {
 
 const WORK = join(tmpdir(), `swapgs-silicon-${process.pid}`);
 let harnessPath: string | null = null;
+/** Remove this process's scratch directory (snippets, harness binary). */
+export function cleanup(): void {
+  rmSync(WORK, { recursive: true, force: true });
+  harnessPath = null;
+}
 
 export function siliconAvailable(): boolean {
   try {
