@@ -6,7 +6,7 @@ import path from 'node:path';
 import { assemble } from '../emulator/asm/index';
 import type { Diagnostic, FileHost, LineEntry } from '../emulator/asm/types';
 import { formatGsEvent } from '../emulator/machine/events';
-import { Machine, type RunResult, type Watch } from '../emulator/machine/machine';
+import { Machine, type MachineSnapshot, type RunResult, type Watch } from '../emulator/machine/machine';
 
 export interface RuntimeOptions {
   program: string;
@@ -35,6 +35,17 @@ export interface ResolvedBreakpoint {
   message?: string;
 }
 
+/** Stops remembered for step back / reverse continue (snapshots are copy-on-write, so cheap). */
+export const MAX_HISTORY = 256;
+
+/** The state at one stop, for going back to it. */
+interface HistoryEntry {
+  snapshot: MachineSnapshot;
+  swapgs: number[];
+  faultShown: boolean;
+  stop: Extract<Outcome, { kind: 'stopped' }>;
+}
+
 /** Instructions per synchronous slice before yielding to the event loop. */
 export const SLICE = 50_000;
 /** A single step command gives up after this many instructions (a spinning core never finishes a line). */
@@ -56,7 +67,9 @@ export class Runtime {
   private busy = false;
   /** A fault stops once (so the user can look), the next resume ends the session. */
   private faultShown = false;
-  private atEntryStop = false;
+  /** Core that sits on a breakpoint it already reported (entry stop, restored stop): continue passes it. */
+  private skipBreakpointOn: number | undefined;
+  private readonly history: HistoryEntry[] = [];
   private breakpointsByFile = new Map<string, number[]>();
   private readonly swapgsCount: number[];
 
@@ -67,6 +80,7 @@ export class Runtime {
       if (e.kind === 'swapgs') this.swapgsCount[e.core]!++;
       if (options.trace) this.onOutput('console', `${formatGsEvent(e, (a) => machine.where(a))}\n`);
     });
+    this.remember({ kind: 'stopped', reason: 'entry', core: 0 });
   }
 
   /** Reads, assembles and loads the program; errors are located `file:line:col` messages. */
@@ -181,18 +195,18 @@ export class Runtime {
 
   /** The stop before the first instruction (stopOnEntry). */
   entryStop(): Outcome {
-    this.atEntryStop = true;
+    this.skipBreakpointOn = 0;
     return { kind: 'stopped', reason: 'entry', core: 0 };
   }
 
   /** Runs every core until a breakpoint, a pause, a fault or the end of the machine. */
   continue(): Promise<Outcome> {
-    const fromEntry = this.atEntryStop;
+    const skip = this.skipBreakpointOn;
     return this.exclusive(async () => {
-      // Continuing from the entry stop leaves a breakpoint on the entry line behind, as it would
-      // after a breakpoint stop (the machine already skips the breakpoint it just reported).
-      if (fromEntry && this.isBreakpoint(Number(this.machine.readRegister(0, 'rip') ?? 0n))) {
-        const r = this.machine.step(0);
+      // Continuing from the entry stop (or a restored stop) leaves a breakpoint under the core
+      // behind, as after a breakpoint stop (the machine itself skips only the one it just reported).
+      if (skip !== undefined && this.isBreakpoint(Number(this.machine.readRegister(skip, 'rip') ?? 0n))) {
+        const r = this.machine.step(skip);
         if (r.kind !== 'step') return this.outcome(r);
       }
       for (;;) {
@@ -265,18 +279,64 @@ export class Runtime {
     });
   }
 
-  /** One execution at a time; the pause flag belongs to it. */
+  /** One execution at a time; the pause flag belongs to it. Every stop is remembered for going back. */
   private async exclusive(body: () => Promise<Outcome>): Promise<Outcome> {
     if (this.busy) throw new Error('the machine is already running');
     this.busy = true;
     this.pauseRequested = false;
-    this.atEntryStop = false;
+    this.skipBreakpointOn = undefined;
     try {
-      return await body();
+      const o = await body();
+      if (o.kind === 'stopped') this.remember(o);
+      return o;
     } finally {
       this.busy = false;
       this.pauseRequested = false;
     }
+  }
+
+  private remember(stop: Extract<Outcome, { kind: 'stopped' }>): void {
+    this.history.push({ snapshot: this.machine.snapshot(), swapgs: [...this.swapgsCount], faultShown: this.faultShown, stop });
+    if (this.history.length > MAX_HISTORY) this.history.shift();
+  }
+
+  /** Stops that step back can return to (the current one excluded). */
+  get earlierStops(): number {
+    return this.history.length - 1;
+  }
+
+  /**
+   * Step back: the state of the previous stop, exactly (registers, memory, MSRs, call stacks).
+   * Console output already shown stays shown. Without an earlier stop nothing changes.
+   */
+  stepBack(): Outcome {
+    if (this.busy) throw new Error('the machine is already running');
+    if (this.history.length < 2) return { ...this.current(), reason: 'step', text: 'no earlier stop to go back to' };
+    this.history.pop();
+    return this.restoreTop('step');
+  }
+
+  /** Reverse continue: back to the previous breakpoint, data breakpoint or entry stop. */
+  reverseContinue(): Outcome {
+    if (this.busy) throw new Error('the machine is already running');
+    if (this.history.length < 2) return { ...this.current(), reason: 'entry', text: 'no earlier stop to go back to' };
+    this.history.pop();
+    const hit = (e: HistoryEntry): boolean => e.stop.reason === 'breakpoint' || e.stop.reason === 'data breakpoint' || e.stop.reason === 'entry';
+    while (this.history.length > 1 && !hit(this.history[this.history.length - 1]!)) this.history.pop();
+    return this.restoreTop(this.history[this.history.length - 1]!.stop.reason);
+  }
+
+  private current(): Extract<Outcome, { kind: 'stopped' }> {
+    return this.history[this.history.length - 1]!.stop;
+  }
+
+  private restoreTop(reason: StopReason): Outcome {
+    const e = this.history[this.history.length - 1]!;
+    this.machine.restore(e.snapshot);
+    this.swapgsCount.splice(0, this.swapgsCount.length, ...e.swapgs);
+    this.faultShown = e.faultShown;
+    this.skipBreakpointOn = e.stop.core;
+    return { kind: 'stopped', reason, core: e.stop.core };
   }
 
   /** Maps a machine result to a stop or the end; a fault stops once before it ends the session. */

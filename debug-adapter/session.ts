@@ -68,6 +68,8 @@ export class SwapgsLabSession extends DebugSession {
     body.supportsDataBreakpoints = true;
     // Hovers and watch expressions: register, MSR and label names.
     body.supportsEvaluateForHovers = true;
+    // Step back / reverse continue return to earlier stops (machine snapshots).
+    body.supportsStepBack = true;
     response.body = body;
     this.sendResponse(response);
   }
@@ -160,6 +162,20 @@ export class SwapgsLabSession extends DebugSession {
     const core = this.core(args.threadId);
     this.sendResponse(response);
     void this.execute(() => rt.stepOut(core));
+  }
+
+  protected override stepBackRequest(response: DebugProtocol.StepBackResponse): void {
+    const rt = this.stoppedRuntime(response);
+    if (!rt) return;
+    this.sendResponse(response);
+    this.report(rt.stepBack());
+  }
+
+  protected override reverseContinueRequest(response: DebugProtocol.ReverseContinueResponse): void {
+    const rt = this.stoppedRuntime(response);
+    if (!rt) return;
+    this.sendResponse(response);
+    this.report(rt.reverseContinue());
   }
 
   protected override pauseRequest(response: DebugProtocol.PauseResponse): void {

@@ -109,3 +109,41 @@ describe('runtime stepping', () => {
     expect(o.kind === 'ended' && o.message).toMatch(/budget of 1000/);
   });
 });
+
+describe('going back', () => {
+  it('step back returns to the previous stop exactly: registers, GS bases, swapgs count', async () => {
+    const rt = load({ program: CALLS });
+    const swapgsLine = lineOf(CALLS, /^\s*swapgs/);
+    rt.setBreakpoints(CALLS, [swapgsLine - 1]);
+    await rt.continue();
+    const before = { gs: rt.machine.readRegister(0, 'gs.base'), k: rt.machine.readRegister(0, 'kernel_gs_base'), n: rt.swapgsExecuted(0) };
+    await rt.stepIn(0);
+    await rt.stepIn(0);
+    expect(line(rt)).toBe(swapgsLine + 2);
+    expect(rt.swapgsExecuted(0)).toBe(1);
+    expect(stopped(rt.stepBack()).reason).toBe('step');
+    expect(line(rt)).toBe(swapgsLine + 1);
+    expect(stopped(rt.stepBack()).reason).toBe('step');
+    expect(line(rt)).toBe(swapgsLine);
+    expect({ gs: rt.machine.readRegister(0, 'gs.base'), k: rt.machine.readRegister(0, 'kernel_gs_base'), n: rt.swapgsExecuted(0) }).toEqual(before);
+    // Forward again from the restored stop: same result as the first time, and the breakpoint
+    // under the core does not stop the continue.
+    expect(await rt.continue()).toEqual({ kind: 'ended', exitCode: 7 });
+  });
+
+  it('reverse continue goes back to the previous breakpoint stop, or to the entry', async () => {
+    const rt = load({ program: CALLS });
+    const callLine = lineOf(CALLS, /call add_one/);
+    rt.setBreakpoints(CALLS, [callLine - 1]);
+    await rt.continue();
+    await rt.next(0);
+    await rt.next(0);
+    expect(line(rt)).toBe(callLine + 2);
+    expect(stopped(rt.reverseContinue()).reason).toBe('breakpoint');
+    expect(line(rt)).toBe(callLine);
+    expect(stopped(rt.reverseContinue()).reason).toBe('entry');
+    expect(rt.machine.executed).toBe(0);
+    expect(rt.earlierStops).toBe(0);
+    expect(stopped(rt.stepBack()).text).toMatch(/no earlier stop/);
+  });
+});

@@ -94,7 +94,7 @@ describe('GS state', () => {
 });
 
 describe('stepping', () => {
-  it('next steps over a call to the line after it, with the call done', async () => {
+  it('next steps over a call to the line after it, with the call done; step back undoes it', async () => {
     const callLine = lineOf(CALLS, /call add_one/);
     await launchAndStop(dc, { program: CALLS }, [callLine]);
     const stopped = dc.waitForEvent('stopped');
@@ -105,6 +105,12 @@ describe('stepping', () => {
     expect(st.body.stackFrames).toHaveLength(1);
     const regs = await scopeValues(dc, 'Registers');
     expect(regs.get('rax')!.value).toBe('0x2a'); // add_one(41)
+    // Step back: the state before the call again.
+    const back = dc.waitForEvent('stopped');
+    await dc.stepBackRequest({ threadId: 1 });
+    expect((await back).body.reason).toBe('step');
+    expect((await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0]!.line).toBe(callLine);
+    expect((await scopeValues(dc, 'Registers')).get('rax')!.value).not.toBe('0x2a');
   });
 
   it('step in enters the call with a new frame, step out returns to the caller', async () => {
