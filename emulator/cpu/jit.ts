@@ -246,6 +246,8 @@ export function compileBlock(core: Core, rip: number): Block | null {
 const D = ds, H = helpers;
 return function block(c, budget) {
   const R = c.r, M = c.mmu;
+  // c.icount is kept exact for handlers (rdtsc reads it): absolute values from the entry count.
+  const I0 = c.icount;
   let n = 0, base = 0, F = 0, P = -1, lp = -1, ld = M.rData[0];
   const H_LOAD32 = (a) => M.read32(a);
   ${u.map((i) => `let x${i} = R[${i}];`).join(' ')}
@@ -257,7 +259,7 @@ return function block(c, budget) {
   } catch (e) {
     ${sync}
     switch (P) { ${ctx.cases.join(' ')} }
-    c.icount += base + n; c.rip = D[n].ip; c.nextRip = D[n].next;
+    c.icount = I0 + base + n; c.rip = D[n].ip; c.nextRip = D[n].next;
     throw e;
   }
 };`;
@@ -320,13 +322,13 @@ function src64(d: Decoded, k: number): string | null {
 }
 
 function fallback(ctx: Ctx, k: number): string {
-  return `${ctx.materialize()} P = -1; n = ${k}; c.rip = D[${k}].ip; c.nextRip = D[${k}].next; /*SYNC*/ D[${k}].fn(c, D[${k}]); /*RELOAD*/ lp = -1;
-    if (c.nextRip !== D[${k}].next || c.attention !== 0) { c.icount += base + ${k + 1}; c.rip = c.nextRip; return; }`;
+  return `${ctx.materialize()} P = -1; n = ${k}; c.rip = D[${k}].ip; c.nextRip = D[${k}].next; c.icount = I0 + base + ${k}; /*SYNC*/ D[${k}].fn(c, D[${k}]); /*RELOAD*/ lp = -1;
+    if (c.nextRip !== D[${k}].next || c.attention !== 0) { c.icount = I0 + base + ${k + 1}; c.rip = c.nextRip; return; }`;
 }
 
 /** After an inline store: leave if the store hit a code page (or anything else needs attention). */
 function afterStore(ctx: Ctx, k: number): string {
-  return `lp = -1; if (c.attention !== 0) { ${ctx.matCode()} /*SYNC*/ c.icount += base + ${k + 1}; c.rip = D[${k}].next; return; }`;
+  return `lp = -1; if (c.attention !== 0) { ${ctx.matCode()} /*SYNC*/ c.icount = I0 + base + ${k + 1}; c.rip = D[${k}].next; return; }`;
 }
 
 function emit(ctx: Ctx, d: Decoded, k: number, loopBack: boolean, L: number, start: number, liveIn0: number): string {
@@ -346,18 +348,18 @@ function emit(ctx: Ctx, d: Decoded, k: number, loopBack: boolean, L: number, sta
         // Back edge: flags must be in c.rflags only if the loop head may read them before overwriting.
         const backMat = ctx.pend && (liveIn0 & ALL) ? `${exitMat} P = -1;` : '';
         return `${pre} base += ${L};
-      if (!(${cond})) { ${exitMat} /*SYNC*/ c.icount += base; c.rip = ${d.next}; return; }
+      if (!(${cond})) { ${exitMat} /*SYNC*/ c.icount = I0 + base; c.rip = ${d.next}; return; }
       ${backMat}
-      if (base + ${L} > budget || base > ${LOOP_SLICE} || c.attention !== 0) { ${backMat ? '' : exitMat} /*SYNC*/ c.icount += base; c.rip = ${start}; return; }`;
+      if (base + ${L} > budget || base > ${LOOP_SLICE} || c.attention !== 0) { ${backMat ? '' : exitMat} /*SYNC*/ c.icount = I0 + base; c.rip = ${start}; return; }`;
       }
-      return `${pre} ${exitMat} /*SYNC*/ c.icount += base + ${L}; c.rip = (${cond}) ? ${d.target} : ${d.next}; return;`;
+      return `${pre} ${exitMat} /*SYNC*/ c.icount = I0 + base + ${L}; c.rip = (${cond}) ? ${d.target} : ${d.next}; return;`;
     }
     return `${fallback(ctx, k)}
-    c.icount += base + ${L}; c.rip = c.nextRip; return;`;
+    c.icount = I0 + base + ${L}; c.rip = c.nextRip; return;`;
   }
   const code = inline(ctx, d, k);
   const out = code ?? fallback(ctx, k);
-  const tail = k === L - 1 ? `\n    ${ctx.matCode()} /*SYNC*/ c.icount += base + ${L}; c.rip = ${d.next}; return;` : '';
+  const tail = k === L - 1 ? `\n    ${ctx.matCode()} /*SYNC*/ c.icount = I0 + base + ${L}; c.rip = ${d.next}; return;` : '';
   return out + tail;
 }
 

@@ -31,7 +31,7 @@ const insn = fc.oneof(
   fc.tuple(reg(8), reg(8)).map(([a, b]) => `lea ${a}, [${b}+${a}*2+5]`),
   fc.tuple(reg(4), reg(8), reg(8), fc.integer({ min: -0x80000000, max: 0x7fffffff })).map(([a, b, x, disp]) => `lea ${a}, [${b}+${x}*8${disp < 0 ? '' : '+'}${disp}]`),
   fc.tuple(reg(8), reg(8)).map(([a, b]) => `push ${a}\npop ${b}`),
-  fc.constantFrom('stc', 'clc', 'cmc', 'nop', 'push rax\npop rbx', 'bt eax, 3', 'imul ecx, edx'),
+  fc.constantFrom('stc', 'clc', 'cmc', 'nop', 'push rax\npop rbx', 'bt eax, 3', 'imul ecx, edx', 'rdtsc'),
 );
 
 /** A program: a prologue, then a counted loop whose body may branch forward on random conditions. */
