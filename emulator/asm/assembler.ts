@@ -208,23 +208,21 @@ class Assembly {
 
   constructor(private readonly opts: AssembleOptions) {}
 
-  /**
-   * Parses every line. `release`: the caller hands the array over; each entry is dropped once
-   * parsed, so a big file's tokens are freed while the parse output grows (peak memory).
-   */
-  parseAll(pls: PreprocessedLine[], release = false): void {
+  /** Parses every line of an already preprocessed file. */
+  parseAll(pls: PreprocessedLine[]): void {
     const parser = new LineParser();
-    for (let i = 0; i < pls.length; i++) {
-      const pl = pls[i]!;
-      if (release) pls[i] = RELEASED_LINE;
-      const parsed = parser.parse(pl);
-      for (const d of parsed.diagnostics) this.diagnostics.push(pl.stack.length ? { ...d, stack: pl.stack } : d);
-      this.stmts.push(parsed.stmt);
-      this.labels.push(parsed.label);
-      this.sites.push(pl.site);
-      this.stacks.push(pl.stack);
-      if (pl.comment) this.comments.push(pl.comment);
-    }
+    for (const pl of pls) this.parseLine(parser, pl);
+  }
+
+  /** Parses the next line (lines come in source order) and keeps what the passes and the result need. */
+  parseLine(parser: LineParser, pl: PreprocessedLine): void {
+    const parsed = parser.parse(pl);
+    for (const d of parsed.diagnostics) this.diagnostics.push(pl.stack.length ? { ...d, stack: pl.stack } : d);
+    this.stmts.push(parsed.stmt);
+    this.labels.push(parsed.label);
+    this.sites.push(pl.site);
+    this.stacks.push(pl.stack);
+    if (pl.comment) this.comments.push(pl.comment);
   }
 
   // ------------------------------------------------------------ symbols
@@ -1331,9 +1329,6 @@ function specialFloat(e: Expr): { name: string; negative: boolean } | undefined 
   return x.kind === 'sym' && isFloatSpecial(x.name) ? { name: x.name, negative: neg } : undefined;
 }
 
-/** Stands in for a preprocessed line already parsed and released (`parseAll`). */
-const RELEASED_LINE: PreprocessedLine = { tokens: [], site: { file: '', line: 0, start: 0, end: 0 }, stack: [] };
-
 /** Assembles already-preprocessed lines (the LSP reuses its own preprocessing). */
 export function assembleLines(lines: PreprocessedLine[], opts: AssembleOptions, preDiagnostics: Diagnostic[] = []): AssembledProgram {
   const a = new Assembly(opts);
@@ -1347,9 +1342,17 @@ export function assembleLines(lines: PreprocessedLine[], opts: AssembleOptions, 
  * machine model. Never throws on bad input: problems are located diagnostics.
  */
 export function assemble(source: string, file: string, opts: AssembleOptions): AssembledProgram {
-  const pp = preprocess(source, file, { host: opts.host, includePaths: opts.includePaths ?? [], lint: opts.lint ?? false });
   const a = new Assembly(opts);
-  a.diagnostics.push(...pp.diagnostics);
-  a.parseAll(pp.lines, true);
+  const parser = new LineParser();
+  // Each line is parsed as the preprocessor produces it: its tokens die young instead of all of
+  // them living until a separate parse (time spent in the garbage collector, peak memory).
+  const pp = preprocess(source, file, {
+    host: opts.host,
+    includePaths: opts.includePaths ?? [],
+    lint: opts.lint ?? false,
+    onLine: (pl) => a.parseLine(parser, pl),
+  });
+  // Preprocessor diagnostics first, then the parser's (the order assembleLines gives).
+  a.diagnostics.unshift(...pp.diagnostics);
   return a.run();
 }

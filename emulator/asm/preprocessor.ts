@@ -53,6 +53,11 @@ export interface PreprocessOptions {
   /** Editor mode: a missing %include is one warning instead of an error. */
   lint?: boolean;
   limits?: Partial<PreprocessLimits>;
+  /**
+   * Receives each line as soon as it is produced, instead of `lines` collecting them (it stays
+   * empty): a consumer that parses as it goes lets the tokens die young (big files, memory).
+   */
+  onLine?: (line: PreprocessedLine) => void;
 }
 
 export interface PreprocessResult {
@@ -365,15 +370,19 @@ class Preprocessor {
   }
 
   private emit(tokens: Token[], raw: RawLine, src: Source): void {
-    if (this.lines.length >= this.limits.maxOutputLines) {
+    if (this.produced++ >= this.limits.maxOutputLines) {
       this.error(raw.range, `preprocessing stopped: more than ${this.limits.maxOutputLines} lines produced (runaway %rep or macro?)`);
       this.aborted = true;
       return;
     }
     const line: PreprocessedLine = { tokens, site: src.site ?? raw.range, stack: src.frames };
     if (raw.comment) line.comment = raw.comment;
-    this.lines.push(line);
+    if (this.opts.onLine) this.opts.onLine(line);
+    else this.lines.push(line);
   }
+
+  /** Lines produced so far (the output limit counts them; `lines` is empty with `onLine`). */
+  private produced = 0;
 
   private expand(tokens: Token[]): Token[] {
     return this.smacros.expand(tokens, this.hooks);
