@@ -88,6 +88,8 @@ export class Core {
   rip = 0;
   /** Set by handlers to the address of the next instruction (defaults to the fall-through). */
   nextRip = 0;
+  /** Address of the instruction whose fault/trap/software interrupt is being delivered (RIP before onFault moves it). */
+  eventRip = 0;
   /** RFLAGS as a Number (bit 1 always set). */
   rflags = 2;
   readonly seg: SegmentState[] = [];
@@ -351,6 +353,7 @@ export class Core {
   /** Handle a fault thrown by an instruction: fix RIP per the event kind and deliver it. */
   private onFault(e: GuestFault): void {
     this.lastFault = e;
+    this.eventRip = this.rip;
     if (e.kind !== 'fault') { this.rip = this.nextRip; this.icount++; }
     this.guard(() => this.deliver(e.vector, e.errorCode, e.kind, e.reason));
   }
