@@ -2,7 +2,7 @@
 // the GS state at an address, related locations, suppression comments, severity settings,
 // extra entries, front-end diagnostics passed through, CPL-test forms and call handling.
 
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { analyze, RULES } from '../../server/analysis/index';
@@ -592,5 +592,26 @@ describe('related locations for quick fixes', () => {
     const load = linesWith(src, 'mov rsp, [gs:16]')[0]!;
     expect(d.range.line + 1).toBe(linesWith(src, 'push rcx')[0]);
     expect(d.related?.[0]).toMatchObject({ range: { line: load - 1 }, message: `the kernel stack is loaded here, at line ${load}` });
+  });
+});
+
+describe('re-linting after an edit', () => {
+  // The lowering is cached across runs; branches are relocated when the code moves. An edit that
+  // moves every instruction (3 bytes of data at the top of the code) must give the same findings,
+  // one line further down, as before the edit.
+  const bad = readdirSync(FIXTURES).filter((f) => f.startsWith('bad-') && f.endsWith('.asm')).sort();
+  test.each(bad)('%s: findings move with the code', (name) => {
+    const src = readFileSync(join(FIXTURES, name), 'utf8');
+    const lines = src.split('\n');
+    const at = lines.findIndex((l) => /^\s*section\s+\.text/.test(l));
+    expect(at).toBeGreaterThanOrEqual(0);
+    const before = findings(lint(src));
+    expect(before.length).toBeGreaterThan(0);
+    const edited = [...lines.slice(0, at + 1), '    db 0x90, 0x90, 0x90', ...lines.slice(at + 1)].join('\n');
+    const shifted = before.map((f) => {
+      const [rule, line] = f.split('@');
+      return `${rule}@${Number(line) > at + 1 ? Number(line) + 1 : Number(line)}`;
+    });
+    expect(findings(lint(edited))).toEqual(shifted);
   });
 });
