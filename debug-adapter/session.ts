@@ -39,6 +39,8 @@ export class SwapgsLabSession extends DebugSession {
   private configurationDone!: () => void;
   private readonly configured = new Promise<void>((r) => (this.configurationDone = r));
   private lastException: string | undefined;
+  private pendingOutput: { category: 'stdout' | 'console'; text: string }[] = [];
+  private flushScheduled = false;
   private ended = false;
 
   constructor() {
@@ -92,7 +94,7 @@ export class SwapgsLabSession extends DebugSession {
     if (!loaded.ok) return this.fail(response, LAUNCH_ERROR, loaded.errors.join('\n'));
     const rt = loaded.runtime;
     this.runtime = rt;
-    rt.onOutput = (category, text) => this.sendEvent(new OutputEvent(text, category));
+    rt.onOutput = (category, text) => this.queueOutput(category, text);
     for (const w of rt.machine.plan.warnings) this.sendEvent(new OutputEvent(`warning: ${w}\n`, 'console'));
     // Ready for breakpoints now that the line table exists.
     this.sendEvent(new InitializedEvent());
@@ -191,6 +193,7 @@ export class SwapgsLabSession extends DebugSession {
 
   protected override disconnectRequest(response: DebugProtocol.DisconnectResponse): void {
     this.runtime?.pause();
+    this.ended = true; // nothing more to report to a client that left
     this.sendResponse(response);
   }
 
@@ -215,7 +218,29 @@ export class SwapgsLabSession extends DebugSession {
     this.report(outcome);
   }
 
+  /**
+   * Console bytes arrive one at a time: they are batched per category, in order, and flushed when
+   * the run loop yields (between slices) or before any stop/exit event.
+   */
+  private queueOutput(category: 'stdout' | 'console', text: string): void {
+    const last = this.pendingOutput[this.pendingOutput.length - 1];
+    if (last && last.category === category) last.text += text;
+    else this.pendingOutput.push({ category, text });
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flushOutput());
+    }
+  }
+
+  private flushOutput(): void {
+    this.flushScheduled = false;
+    const out = this.pendingOutput.splice(0);
+    for (const o of out) this.sendEvent(new OutputEvent(o.text, o.category));
+  }
+
   private report(o: Outcome): void {
+    this.flushOutput();
+    if (this.ended) return;
     this.scopeRefs.reset();
     if (o.kind === 'ended') return this.finish(o);
     const ev: DebugProtocol.StoppedEvent = new StoppedEvent(o.reason, o.core + 1, o.text);
@@ -228,6 +253,7 @@ export class SwapgsLabSession extends DebugSession {
   }
 
   private finish(o: Extract<Outcome, { kind: 'ended' }> | undefined): void {
+    this.flushOutput();
     if (this.ended) return;
     this.ended = true;
     if (o) {

@@ -93,6 +93,29 @@ describe('GS state', () => {
   });
 });
 
+describe('two cores', () => {
+  it('each core stops as its own thread and shows its own gs.base (lesson 3)', async () => {
+    const lesson3 = path.join(ROOT, 'examples', 'lesson3-two-cores.asm');
+    const after = lineOf(lesson3, /^syscall_entry:/) + 2; // the line after its swapgs
+    const { stopped: first } = await launchAndStop(dc, { program: lesson3, cpus: 2, quantum: 50 }, [after]);
+    const area = labelAddress(lesson3, 'percpu_area');
+    const size = labelAddress(lesson3, 'percpu_size');
+    const seen = new Map<number, string>();
+    let ev = first;
+    for (let i = 0; i < 8 && seen.size < 2; i++) {
+      expect(ev.body.reason).toBe('breakpoint');
+      const t = ev.body.threadId!;
+      const st = await dc.stackTraceRequest({ threadId: t });
+      expect(st.body.stackFrames[0]!.line).toBe(after);
+      seen.set(t, (await scopeValues(dc, 'GS state', t)).get('gs.base')!.value);
+      const next = dc.waitForEvent('stopped') as Promise<DebugProtocol.StoppedEvent>;
+      await dc.continueRequest({ threadId: t });
+      ev = await next;
+    }
+    expect(new Map([...seen].sort())).toEqual(new Map([[1, hex(area)], [2, hex(area + size)]]));
+  });
+});
+
 describe('stepping', () => {
   it('next steps over a call to the line after it, with the call done; step back undoes it', async () => {
     const callLine = lineOf(CALLS, /call add_one/);
