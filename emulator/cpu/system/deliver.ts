@@ -62,10 +62,15 @@ export function deliverEvent(c: Core, vector: number, errorCode: number | undefi
     } catch (e) {
       if (!(e instanceof GuestFault)) throw e;
       path.push(`${formatException(e.vector, e.errorCode)} ${e.reason}`);
+      // A fault while delivering INT n / INT3 / INTO is a fault *of that instruction*: the saved
+      // RIP is the int itself, not the next one (SDM Vol 3A 6.5, 6.12.1.1). Traps and external
+      // interrupts keep their RIP (the trapping instruction has completed).
+      if (k === 'software') c.rip = c.eventRip;
       if (v === Vec.DF) {
         // A fault while delivering #DF: shutdown (SDM Vol 3A 6.15, Interrupt 8). The message leads
         // with the original event, as every unhandled exception does (design: CLI contract).
-        const at = kind === 'trap' || kind === 'software' ? c.rip - 1 : c.rip;
+        // (A software interrupt's RIP was already rewound to the int below.)
+        const at = kind === 'trap' ? c.rip - 1 : c.rip;
         c.stop(`unhandled ${what} at ${sys.where(at)}: ${reason || 'exception'}; no usable handler: ${path.join(' -> ')} -> triple fault (shutdown)`);
         return;
       }
