@@ -1,9 +1,12 @@
 // The debugger runtime without the protocol: source-level stepping over syscalls and interrupts,
 // breakpoint placement, and continuing from the entry stop. Fast, in-process.
 
+import fc from 'fast-check';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { FileHost } from '../../emulator/asm/types';
 import { createNodeFileHost } from '../../emulator/asm/node-file-host';
+import { validateLaunch } from '../../debug-adapter/launch-config';
 import { Runtime, type Outcome, type RuntimeOptions } from '../../debug-adapter/runtime';
 import { FIXTURES, lineOf, ROOT } from './dap-client';
 
@@ -145,5 +148,42 @@ describe('going back', () => {
     expect(rt.machine.executed).toBe(0);
     expect(rt.earlierStops).toBe(0);
     expect(stopped(rt.stepBack()).text).toMatch(/no earlier stop/);
+  });
+});
+
+describe('bad input', () => {
+  /** An in-memory FileHost holding one file. */
+  const hostWith = (file: string, text: string): FileHost => ({
+    readText: (p) => (p === file ? text : undefined),
+    readBytes: (p) => (p === file ? new TextEncoder().encode(text) : undefined),
+    resolve: () => undefined,
+  });
+
+  it('garbage text never throws: located errors, or a program that loads', () => {
+    const file = path.resolve('/virtual/garbage.asm');
+    fc.assert(
+      fc.property(fc.string({ maxLength: 300 }), (text) => {
+        const r = Runtime.load({ program: file }, hostWith(file, text));
+        if (!r.ok) for (const e of r.errors) expect(e).toMatch(/garbage\.asm(:\d+:\d+)?: /);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('hostile launch configurations get a message naming the problem, never an exception', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.constantFrom('program', 'entry', 'cpus', 'timer', 'quantum', 'maxInstructions', 'trace', 'includePaths', 'cwd'), fc.anything()), (args) => {
+        const r = validateLaunch(args);
+        if (!r.ok) expect(r.error).toMatch(/^launch configuration: '\w+'/);
+        else expect(typeof r.options.program).toBe('string');
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('an entry label that does not exist fails the load with its name', () => {
+    const r = Runtime.load({ program: CALLS, entry: 'nowhere' }, createNodeFileHost());
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.errors.join('\n')).toMatch(/nowhere/);
   });
 });

@@ -93,6 +93,28 @@ describe('GS state', () => {
   });
 });
 
+describe('included files', () => {
+  it('a breakpoint in an %include\'d file stops there, with the caller in the main file', async () => {
+    const main = path.join(FIXTURES, 'include-main.asm');
+    const helper = path.join(FIXTURES, 'inc', 'helper.inc');
+    const line = lineOf(helper, /add rax, rax/);
+    await launchAndStop(dc, { program: main, stopOnEntry: true });
+    const set = await dc.setBreakpointsRequest({ source: { path: helper }, breakpoints: [{ line }] });
+    expect(set.body.breakpoints[0]).toMatchObject({ verified: true, line });
+    const stopped = dc.waitForEvent('stopped');
+    await dc.continueRequest({ threadId: 1 });
+    expect((await stopped).body.reason).toBe('breakpoint');
+    const st = await dc.stackTraceRequest({ threadId: 1 });
+    expect(st.body.stackFrames.map((f) => [f.name, f.source?.path, f.line])).toEqual([
+      ['double_it', helper, line],
+      ['_start', main, lineOf(main, /call double_it/)],
+    ]);
+    const exited = dc.waitForEvent('exited');
+    await dc.continueRequest({ threadId: 1 });
+    expect((await exited).body.exitCode).toBe(42);
+  });
+});
+
 describe('two cores', () => {
   it('each core stops as its own thread and shows its own gs.base (lesson 3)', async () => {
     const lesson3 = path.join(ROOT, 'examples', 'lesson3-two-cores.asm');
