@@ -218,6 +218,9 @@ interface CacheEntry {
 let CACHE = new Map<number | string, CacheEntry>();
 const ADDRESS_DEPENDENT = new Set<number | string>();
 const CACHE_SLACK = 20_000;
+/** The last program's lowered instructions and their keys, by position. */
+let PREV_OUT: readonly LInsn[] = [];
+let PREV_KEYS: readonly (number | string)[] = [];
 
 /** The cached form placed at `index`/`address` (the entry itself when it already is). */
 function place(c: CacheEntry, index: number, address: number, size: number): LInsn {
@@ -249,6 +252,13 @@ export function lowerProgram(records: readonly InstructionRecord[]): LInsn[] {
     const bk = bytesKey(rec.bytes);
     const key = ADDRESS_DEPENDENT.has(bk) ? atKey(bk, rec.address) : bk;
     keys[i] = key;
+    // Same bytes at the same place as in the previous program (code before an edit): reuse
+    // that instruction object as it is.
+    const prev = PREV_OUT[i];
+    if (prev && PREV_KEYS[i] === key && prev.address === rec.address) {
+      out[i] = prev;
+      continue;
+    }
     const hit = CACHE.get(key);
     if (hit) out[i] = place(hit, i, rec.address, rec.bytes.length);
     else {
@@ -257,6 +267,8 @@ export function lowerProgram(records: readonly InstructionRecord[]): LInsn[] {
     }
   }
   if (misses.length) decodeMisses(records, misses, keys, out, total);
+  PREV_OUT = out;
+  PREV_KEYS = keys;
   if (CACHE.size > 2 * records.length + CACHE_SLACK) {
     const kept = new Map<number | string, CacheEntry>();
     for (let i = 0; i < records.length; i++) {
