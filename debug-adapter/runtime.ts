@@ -223,7 +223,18 @@ export class Runtime {
 
   /** One instruction on one core. */
   stepInstruction(core: number): Promise<Outcome> {
-    return this.exclusive(async () => this.outcome(this.machine.step(core), 'step'));
+    return this.exclusive(async () => this.afterStep(core, this.machine.step(core)));
+  }
+
+  /**
+   * A step result. A core that stopped (hlt with IF=0) during the step may have been the last one
+   * running: then the machine has ended, and a zero-length run says so.
+   */
+  private afterStep(core: number, r: RunResult): Outcome {
+    if (this.machine.coreState(core) !== 'stopped' || this.machine.finished) return this.outcome(r, 'step');
+    const end = this.machine.run(0);
+    if (end.kind === 'halted') return this.outcome(end);
+    return { kind: 'stopped', reason: 'step', core, text: `core ${core} stopped (hlt)` };
   }
 
   /** Step in: instructions on `core` until its source line changes (into calls and handlers). */
@@ -265,7 +276,7 @@ export class Runtime {
         for (let i = 0; i < SLICE / 10; i++) {
           const r = this.machine.step(core);
           executed++;
-          if (r.kind !== 'step') return this.outcome(r, 'step');
+          if (r.kind !== 'step' || this.machine.coreState(core) === 'stopped') return this.afterStep(core, r);
           if (done()) return { kind: 'stopped', reason: 'step', core };
           const rip = Number(this.machine.readRegister(core, 'rip') ?? 0n);
           if (this.isBreakpoint(rip) && breakpointsStop()) return { kind: 'stopped', reason: 'breakpoint', core };

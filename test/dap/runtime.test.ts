@@ -187,3 +187,23 @@ describe('bad input', () => {
     expect(!r.ok && r.errors.join('\n')).toMatch(/nowhere/);
   });
 });
+
+describe('halting', () => {
+  it('stepping over the last hlt ends the machine with exit code 0', async () => {
+    const halt = path.join(FIXTURES, 'halt.asm');
+    const rt = load({ program: halt });
+    rt.setBreakpoints(halt, [lineOf(halt, /^\s*hlt/) - 1]);
+    expect(stopped(await rt.continue()).reason).toBe('breakpoint');
+    expect(await rt.next(0)).toEqual({ kind: 'ended', exitCode: 0 });
+  });
+
+  it('on two cores, stepping one core into hlt stops with that said, and continue ends the machine', async () => {
+    const halt = path.join(FIXTURES, 'halt.asm');
+    const rt = load({ program: halt, cpus: 2 });
+    rt.setBreakpoints(halt, [lineOf(halt, /^\s*hlt/) - 1]);
+    const first = stopped(await rt.continue());
+    expect(stopped(await rt.stepIn(first.core)).text).toBe(`core ${first.core} stopped (hlt)`);
+    rt.setBreakpoints(halt, []);
+    expect(await rt.continue()).toEqual({ kind: 'ended', exitCode: 0 });
+  });
+});
