@@ -252,6 +252,12 @@ export class Runtime {
     return this.stepUntil(core, () => this.depth(core) <= depth && this.lineKey(core) !== start, away);
   }
 
+  /** Next by instruction (disassembly view): one instruction, a call or syscall run to its return. */
+  nextInstruction(core: number): Promise<Outcome> {
+    const depth = this.depth(core);
+    return this.stepUntil(core, () => this.depth(core) <= depth, () => this.depth(core) > depth);
+  }
+
   /** Step out: until the current frame of the shadow call stack has returned. */
   stepOut(core: number): Promise<Outcome> {
     const depth = this.depth(core);

@@ -147,7 +147,7 @@ export class SwapgsLabSession extends DebugSession {
     if (!rt) return;
     const core = this.core(args.threadId);
     this.sendResponse(response);
-    void this.execute(() => (args.granularity === 'instruction' ? rt.stepInstruction(core) : rt.next(core)));
+    void this.execute(() => (args.granularity === 'instruction' ? rt.nextInstruction(core) : rt.next(core)));
   }
 
   protected override stepInRequest(response: DebugProtocol.StepInResponse, args: DebugProtocol.StepInArguments): void {

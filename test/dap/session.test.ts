@@ -179,6 +179,28 @@ describe('stepping', () => {
     expect((await scopeValues(dc, 'Registers')).get('rax')!.value).toBe('0x2a');
   });
 
+  it('instruction granularity: step in enters the call at its first instruction, next runs it', async () => {
+    const callLine = lineOf(CALLS, /call add_one/);
+    await launchAndStop(dc, { program: CALLS }, [callLine]);
+    const ripOf = async (): Promise<string> => (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0]!.instructionPointerReference!;
+    const atCall = await ripOf();
+    let stopped = dc.waitForEvent('stopped');
+    await dc.stepInRequest({ threadId: 1, granularity: 'instruction' });
+    await stopped;
+    expect(await ripOf()).toBe(hex(labelAddress(CALLS, 'add_one')));
+    stopped = dc.waitForEvent('stopped');
+    await dc.stepBackRequest({ threadId: 1 });
+    await stopped;
+    expect(await ripOf()).toBe(atCall);
+    stopped = dc.waitForEvent('stopped');
+    await dc.nextRequest({ threadId: 1, granularity: 'instruction' });
+    await stopped;
+    const st = await dc.stackTraceRequest({ threadId: 1 });
+    expect(st.body.stackFrames).toHaveLength(1);
+    expect(st.body.stackFrames[0]!.line).toBe(callLine + 1);
+    expect((await scopeValues(dc, 'Registers')).get('rax')!.value).toBe('0x2a');
+  });
+
   it('step in over plain lines moves one source line at a time', async () => {
     await launchAndStop(dc, { program: CALLS, stopOnEntry: true });
     const first = lineOf(CALLS, /mov ecx, MSR_KERNEL_GS_BASE/);
