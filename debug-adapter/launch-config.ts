@@ -49,6 +49,8 @@ export function validateLaunch(args: Record<string, unknown>): LaunchCheck {
     if (typeof trace !== 'boolean') return bad("'trace' must be true or false");
     options.trace = trace;
   }
+  const soe = args['stopOnEntry'];
+  if (soe !== undefined && typeof soe !== 'boolean') return bad("'stopOnEntry' must be true or false");
   const inc = args['includePaths'];
   if (inc !== undefined) {
     if (!Array.isArray(inc) || !inc.every((p) => typeof p === 'string')) return bad("'includePaths' must be a list of directories");

@@ -172,7 +172,7 @@ describe('bad input', () => {
 
   it('hostile launch configurations get a message naming the problem, never an exception', () => {
     fc.assert(
-      fc.property(fc.dictionary(fc.constantFrom('program', 'entry', 'cpus', 'timer', 'quantum', 'maxInstructions', 'trace', 'includePaths', 'cwd'), fc.anything()), (args) => {
+      fc.property(fc.dictionary(fc.constantFrom('program', 'entry', 'cpus', 'timer', 'quantum', 'maxInstructions', 'stopOnEntry', 'trace', 'includePaths', 'cwd'), fc.anything()), (args) => {
         const r = validateLaunch(args);
         if (!r.ok) expect(r.error).toMatch(/^launch configuration: '\w+'/);
         else expect(typeof r.options.program).toBe('string');
