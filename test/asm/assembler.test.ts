@@ -57,6 +57,10 @@ describe('differential against nasm -f bin (snippets)', () => {
     'kernel entry idioms': 'bits 64\ndefault rel\n%define PCPU(off) [gs:off]\nentry:\ntest byte [rsp + 8], 3\njz .n\nswapgs\nlfence\n.n:\nrdgsbase rax\nwrgsbase rbx\ncmp qword PCPU(8), 0\nmov qword PCPU(0x10), rax\nxchg rax, [gs:16]\nlock cmpxchg [rdi], rsi\nrep stosq\nmov cr3, rax\ninvlpg [rdi]\nrdtscp\niretq\no64 sysret\n',
     'char constants in immediates': "bits 64\nmov eax, 'abcd'\ncmp al, 'x'\nmov rax, 'abcdefgh'\n",
     'lone prefixes': 'bits 64\nrep\nlock\ngs\nrep movsb\nlock inc dword [rax]\n',
+    // The assembler shares one evaluation among lines with the same text while the symbols they
+    // read keep their values: here `k` grows between passes (the jump becomes near).
+    'identical lines around a symbol that changes between passes':
+      'bits 64\nmov eax, [gs:k]\nadd eax, k\na: jmp b\ntimes 130 nop\nb:\nk equ b - a\nmov eax, [gs:k]\nadd eax, k\nmov eax, [gs:k]\nadd eax, k\n',
     'mem forms': 'bits 64\nmov eax,[rbx+rax]\nmov eax,[rax+rbp]\nmov eax,[rbp+rax]\nmov eax,[rax+rsp]\nmov eax,[rbx*1+rax]\nmov eax,[rax*5]\nmov eax,[rcx+rcx]\nmov eax,[nosplit rax*2]\nmov eax,[rax*2]\nmov eax,[r13]\nmov eax,[byte rbx+0]\nmov eax,[dword rbx+1]\n',
   };
   for (const [name, src] of Object.entries(cases)) {
