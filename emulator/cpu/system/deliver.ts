@@ -10,6 +10,7 @@ import { GuestFault, Vec, vectorName, type EventKind } from '../fault';
 import { decodeGate64, isNullSelector, tssIstOffset, tssRspOffset } from '../../machine/descriptors';
 import { nullSegment, readDescriptor, segmentFromDescriptor, leBytes, selErr } from './segments';
 import { emitGs, sysOf, u64 } from './state';
+import { noteSingleStep } from './debug';
 
 const CANON = 2 ** 47;
 
@@ -47,6 +48,8 @@ export function deliverEvent(c: Core, vector: number, errorCode: number | undefi
     c.stop(`unhandled ${what} at ${sys.where(at)}: ${why} (no IDT: lidt was never executed)`);
     return;
   }
+  // The machine's RFLAGS.TF trap (emulator/machine) reports itself by this reason: DR6.BS (SDM Vol 3A 17.2.3).
+  if (vector === Vec.DB && kind === 'trap' && reason.startsWith('single-step')) noteSingleStep(c);
   let v = vector;
   let ec = errorCode;
   let k = kind;

@@ -8,6 +8,7 @@ import { systemMsrStore } from './msr-insns';
 import './control';
 import './segments';
 import './transfer';
+import './debug';
 import { sysOf, type PortBus, type SystemObserver } from './state';
 
 setDefaultDeliverHook(deliverEvent);
@@ -17,6 +18,7 @@ export { readMsr, writeMsr, setGsBase, setFsBase, setKernelGsBase, systemMsrStor
 export { loadSegment, readDescriptor } from './segments';
 export { crWriteFault, readCr, writeCr, CR0, CR4 } from './control';
 export { installCallHooks } from './transfer';
+export { readDr, noteSingleStep } from './debug';
 export { sysOf, setSysState, SystemState, type PortBus, type SystemObserver } from './state';
 
 /** Wires a core to the system layer: MSR store, delivery hook, ports, observer, message formatter. */

@@ -53,6 +53,8 @@ export class SystemState {
   idtLoaded = false;
   /** Events delivered through the IDT so far (the machine uses it to tell a retired instruction). */
   deliveries = 0;
+  /** DR0-DR3, DR6, DR7 as stored (emulator/cpu/system/debug.ts applies the fixed bits; reset per SDM Vol 3A 17.2). */
+  dr: bigint[] = [0n, 0n, 0n, 0n, 0n, 0n, 0xffff0ff0n, 0x400n];
   /** Formats an address for messages (the machine installs file:line). */
   where: (address: number) => string = (a) => `0x${u64(a).toString(16)}`;
 
@@ -68,6 +70,7 @@ export class SystemState {
     s.chain = [...this.chain];
     s.idtLoaded = this.idtLoaded;
     s.deliveries = this.deliveries;
+    s.dr = [...this.dr];
     s.where = this.where;
     return s;
   }
