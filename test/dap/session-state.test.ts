@@ -72,11 +72,24 @@ describe('end of the program', () => {
     const { stopped } = await launchAndStop(dc, { program: fault });
     expect(stopped.body.reason).toBe('exception');
     expect(stopped.body.text).toMatch(new RegExp(`#UD.*fault\\.asm:${lineOf(fault, /ud2/)}`));
+    // The state is still there to look at: the top frame is the faulting instruction's line.
+    expect((await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0]!.line).toBe(lineOf(fault, /ud2/));
     const info = await dc.exceptionInfoRequest({ threadId: 1 });
     expect(info.body.exceptionId).toBe('#UD');
     const exited = dc.waitForEvent('exited');
     await dc.continueRequest({ threadId: 1 });
     expect((await exited).body.exitCode).toBe(3);
+  });
+
+  it('lesson 1 broken: the #PF stop shows the user GS base active at CPL 0', async () => {
+    const broken = path.join(ROOT, 'examples', 'lesson1-syscall-broken.asm');
+    const { stopped } = await launchAndStop(dc, { program: broken });
+    expect(stopped.body.reason).toBe('exception');
+    expect(stopped.body.text).toMatch(/#PF/);
+    const gs = await scopeValues(dc, 'GS state');
+    expect(gs.get('CPL')!.value).toBe('0');
+    expect(gs.get('gs.base')!.value).toBe('0x0');
+    expect(gs.get('active GS base')!.value).toBe('user (mismatch: CPL 0 with the user base)');
   });
 
   it('trace: true reports GS events as output lines', async () => {
