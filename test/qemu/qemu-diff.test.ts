@@ -14,7 +14,6 @@ const EMULATOR_WRONG: Record<string, string> = {
   sse_cr: 'D2: SSE runs with CR4.OSFXSR=0 instead of #UD',
   own_paging: "D3: the program's own page tables (mov cr3) are ignored",
   sysret_compat: 'D4: no compatibility mode (32-bit sysret stops the machine)',
-  syscall_tf: 'D6: sysret that sets TF traps one user instruction late',
 };
 
 /** QEMU model needed by a program (default `max`). */

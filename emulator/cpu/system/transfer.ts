@@ -94,6 +94,15 @@ function sysret(long: boolean): Handler {
     sysOf(c).observer.popFrame?.(c, RETURN_KINDS, c.getAddr(4));
     emitGs(c, { kind: 'cpl', cause: 'sysret', from: 0, to: 3 }, from);
     if (!long) compatibilityMode(c, 'sysret (32-bit form)');
+    else if (!(before & RFLAGS.TF) && c.rflags & RFLAGS.TF) {
+      // Unlike POPF/IRET (no trap after the instruction that sets TF, SDM Vol 3A 17.3.1.4), a sysret
+      // that loads TF=1 traps at once, in ring 3 before the first user instruction (silicon and
+      // QEMU; Linux's opportunistic-sysret check relies on it). Deliver that #DB trap here, with
+      // the user RIP saved, and continue at its handler.
+      c.rip = rip;
+      c.deliver(Vec.DB, undefined, 'trap', 'single-step trap (RFLAGS.TF) right after sysret');
+      c.nextRip = c.rip;
+    }
   };
 }
 

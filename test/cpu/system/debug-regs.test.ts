@@ -75,3 +75,23 @@ describe('a fault while delivering a software interrupt is a fault of the int (S
     }
   });
 });
+
+describe('sysret that loads TF=1 (silicon; SDM Vol 2B SYSRET, Vol 3A 17.3.1.4)', () => {
+  it('takes the single-step #DB in ring 3 before the first user instruction', () => {
+    const sb = sandbox(`
+    xor eax, eax
+    mov edx, 0x00180008
+    mov ecx, 0xC0000081
+    wrmsr
+    xor eax, eax
+    mov dr6, rax
+    lea rcx, [user_code]
+    mov r11, 0x302
+    lea rsp, [user_stack_top]
+    xor ebx, ebx
+    o64 sysret`, { user: '    mov ebx, 1\n    int3' });
+    expect(sb.result).toMatchObject({ kind: 'exit', exitCode: DB });
+    expect(sb.report).toMatchObject({ rip: addr(sb, 'user_code'), cs: 0x2bn, rflags: 0x302n });
+    expect(sb.m.readRegister(0, 'rbx')).toBe(0n);
+  });
+});

@@ -1,7 +1,7 @@
 ; Single-step across privilege changes (SDM Vol 3A 17.3.1.4; Vol 2B SYSCALL/SYSRET): with FMASK
 ; not clearing TF, a syscall executed with TF=1 traps (#DB) right after it, at the LSTAR target,
-; in ring 0 with the user's RSP still loaded; a sysret whose R11 sets TF returns, runs one user
-; instruction, then traps with RIP at the next one.
+; in ring 0 with the user's RSP still loaded; a sysret whose R11 sets TF traps right away, in ring 3
+; before the first user instruction (unlike iretq; test/qemu/DIVERGENCES.md D6).
 %include "lib.inc"
 section .text
 _start:
