@@ -140,6 +140,10 @@ export class LineParser {
     if (toks.length === 0) return out;
     try {
       this.parseInto(toks, out);
+      // A statement spanning the whole line (no label, no comment) shares the line's range object.
+      const st = out.stmt;
+      const site = line.site;
+      if (st.kind !== 'none' && st.range !== site && st.range.start === site.start && st.range.end === site.end && st.range.line === site.line && st.range.file === site.file) st.range = site;
     } catch (e) {
       if (!(e instanceof LineError)) throw e;
       out.diagnostics = [...out.diagnostics, { range: e.range, severity: 'error', code: 'syntax-error', message: e.message }];
