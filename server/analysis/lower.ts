@@ -239,6 +239,48 @@ function place(c: CacheEntry, index: number, address: number, size: number): LIn
 }
 
 /**
+ * Near branch forms by their bytes without the trailing displacement (rel8 or rel32, the last
+ * field of every near jmp/jcc/call/loop encoding, SDM Vol 2A 2.1): 1,000 calls to 1,000 helpers
+ * differ only there and are decoded once.
+ */
+const BRANCH_FORMS = new Map<string, LInsn>();
+
+const signedTail = (b: Uint8Array, d: number): number => {
+  const n = b.length;
+  if (d === 1) return (b[n - 1]! << 24) >> 24;
+  return (b[n - 4]! | (b[n - 3]! << 8) | (b[n - 2]! << 16) | (b[n - 1]! << 24)) | 0;
+};
+const formKey = (b: Uint8Array, d: number): string => `${bytesKey(b.subarray(0, b.length - d))}/${d}`;
+
+function learnBranchForm(rec: InstructionRecord, L: LInsn): void {
+  const b = rec.bytes;
+  const disp = L.target! - L.next;
+  // rel32 first: `call next` (E8 00 00 00 00) also ends in a zero byte.
+  for (const d of [4, 1]) {
+    if (b.length > d && signedTail(b, d) === disp) {
+      if (BRANCH_FORMS.size < 4096) BRANCH_FORMS.set(formKey(b, d), L);
+      return;
+    }
+  }
+}
+
+function fromBranchForm(rec: InstructionRecord, index: number): CacheEntry | undefined {
+  const b = rec.bytes;
+  for (const d of [4, 1]) {
+    if (b.length <= d) continue;
+    const T = BRANCH_FORMS.get(formKey(b, d));
+    if (!T || T.next - T.address !== b.length) continue;
+    const size = b.length;
+    const target = rec.address + size + signedTail(b, d);
+    // Always a copy: the form's own instruction has other displacement bytes, even when it sat
+    // at this very index and address in an earlier program.
+    const L: LInsn = { ...T, index, address: rec.address, next: rec.address + size, target, ops: T.ops.map((o) => (o.kind === 'branch' ? { kind: 'branch', target } : o)) };
+    return { L, rel: target - rec.address };
+  }
+  return undefined;
+}
+
+/**
  * Decodes every instruction not in the cache with one reusable decoder over a buffer of their
  * bytes, and lowers it. WASM handles are freed before returning.
  */
@@ -301,6 +343,13 @@ function decodeMisses(
         out[m.i] = place(again, m.i, rec.address, rec.bytes.length);
         continue;
       }
+      // A near branch whose bytes other than the displacement were seen: relocate that one.
+      const relocated = fromBranchForm(rec, m.i);
+      if (relocated) {
+        CACHE.set(keys[m.i]!, relocated);
+        out[m.i] = relocated.L;
+        continue;
+      }
       decoder.position = m.offset;
       decoder.ip = BigInt(rec.address);
       decoder.decodeOut(ins);
@@ -312,6 +361,7 @@ function decodeMisses(
       if (dependent) ADDRESS_DEPENDENT.add(m.key);
       keys[m.i] = dependent ? atKey(m.key, rec.address) : m.key;
       CACHE.set(keys[m.i]!, { L, rel: nearOnly && !dependent ? L.target! - rec.address : undefined });
+      if (nearOnly && !dependent) learnBranchForm(rec, L);
       out[m.i] = L;
     }
   } finally {

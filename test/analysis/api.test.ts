@@ -615,3 +615,17 @@ describe('re-linting after an edit', () => {
     expect(findings(lint(edited))).toEqual(shifted);
   });
 });
+
+describe('re-linting a branch whose displacement alone changed', () => {
+  // Same instruction count and addresses; only the jz displacement differs between the versions.
+  const body = (target: 'both' | 'one') =>
+    target === 'both'
+      ? '    test rdi, rdi\n    jz .x\n    swapgs\n    swapgs\n.x:\n    nop'
+      : '    test rdi, rdi\n    jz .x\n    swapgs\n.x:\n    swapgs\n    nop';
+  test('the new target is followed, not the cached one', () => {
+    expect(findings(lint(syscallProgram(body('both'))), 'gs-kernel-base-on-exit')).toEqual([]);
+    const src = syscallProgram(body('one'));
+    expect(findings(lint(src), 'gs-kernel-base-on-exit')).toEqual([`gs-kernel-base-on-exit@${linesWith(src, 'o64 sysret')[0]}`]);
+    expect(findings(lint(syscallProgram(body('both'))), 'gs-kernel-base-on-exit')).toEqual([]);
+  });
+});
