@@ -190,6 +190,7 @@ describe('SSE moves', () => {
       movd xmm3, ebx
       movd ecx, xmm3
     `);
+    m.core.cr4 |= 0x200; // CR4.OSFXSR, as an OS sets it before using SSE (SDM Vol. 3A 13.1.3)
     expect(m.core.run(100)).toBe('breakpoint');
     expect(m.memory.readBytes(DATA + 16, 16)).toEqual(m.memory.readBytes(DATA, 16));
     expect([...m.core.xmm.subarray(4, 8)]).toEqual([0, 0, 0, 0]);
@@ -199,6 +200,7 @@ describe('SSE moves', () => {
 
   it('movdqa on a misaligned address raises #GP(0)', () => {
     const m = machine('movdqa xmm0, [0x200008]');
+    m.core.cr4 |= 0x200; // CR4.OSFXSR
     const evs = capture(m.core);
     m.core.run(10);
     expect(evs[0]).toMatchObject({ vector: Vec.GP, error: 0 });

@@ -11,7 +11,6 @@ import { nasmAvailable, PROGRAMS_DIR, qemuAvailable, runOnEmulator, runOnQemu, t
 
 /** Emulator wrong per the SDM (details and sections in DIVERGENCES.md); `it.fails` until fixed. */
 const EMULATOR_WRONG: Record<string, string> = {
-  sse_cr: 'D2: SSE runs with CR4.OSFXSR=0 instead of #UD',
   own_paging: "D3: the program's own page tables (mov cr3) are ignored",
   sysret_compat: 'D4: no compatibility mode (32-bit sysret stops the machine)',
 };

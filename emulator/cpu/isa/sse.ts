@@ -7,11 +7,15 @@ import { Decoded, K } from '../decoded';
 import { registerMnemonicHandlers } from '../dispatch';
 import { GuestFault, ud, Vec } from '../fault';
 
-const CR0_EM = 1 << 2, CR0_TS = 1 << 3;
+const CR0_EM = 1 << 2, CR0_TS = 1 << 3, CR4_OSFXSR = 1 << 9;
 
-/** #UD with CR0.EM=1, #NM with CR0.TS=1 (SDM Vol. 3A 2.5 CR0.EM/TS; Vol. 2 SSE exception classes). */
+/**
+ * #UD with CR0.EM=1 or CR4.OSFXSR=0 (the OS has not declared FXSAVE/SSE support), then #NM with
+ * CR0.TS=1 (SDM Vol. 3A 2.5, 13.1.3 Table 13-1; Vol. 2 SSE exception classes, e.g. MOVDQU).
+ */
 function sseCheck(c: Core): void {
   if (c.cr0 & CR0_EM) throw ud('SSE instruction with CR0.EM=1');
+  if (!(c.cr4 & CR4_OSFXSR)) throw ud('SSE instruction with CR4.OSFXSR=0 (set CR4 bit 9 first)');
   if (c.cr0 & CR0_TS) throw new GuestFault(Vec.NM, undefined, 'fault', 'SSE instruction with CR0.TS=1');
 }
 

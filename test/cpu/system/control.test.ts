@@ -175,8 +175,14 @@ describe('privileged misc (SDM Vol 2A INVLPG, CLTS; Vol 2B WBINVD)', () => {
       expect(sb.result, insn).toMatchObject({ kind: 'exit', exitCode: GP });
     }
   });
+  it('SSE with CR4.OSFXSR=0 (the reset value) raises #UD at the instruction (SDM Vol 3A 13.1.3)', () => {
+    const sb = sandbox('at_sse:\n    movdqu xmm0, [rsp - 16]');
+    expect(sb.result).toMatchObject({ kind: 'exit', exitCode: UD });
+    expect(sb.report?.rip).toBe(addr(sb, 'at_sse'));
+  });
   it('CR0.TS makes SSE raise #NM (no error code) and clts clears it (SDM Vol 3A 6.15 Interrupt 7)', () => {
-    const ts = 'mov rax, cr0\n    bts rax, 3\n    mov cr0, rax\n';
+    // CR4.OSFXSR first: without it SSE is #UD, not #NM (SDM Vol 3A 13.1.3).
+    const ts = 'mov rax, cr4\n    bts rax, 9\n    mov cr4, rax\n    mov rax, cr0\n    bts rax, 3\n    mov cr0, rax\n';
     const nm = sandbox(`    ${ts}at_sse:\n    movdqu xmm0, [rsp - 16]`);
     expect(nm.report).toMatchObject({ vector: 7n, err: -1n, rip: addr(nm, 'at_sse') });
     const ok = sandbox(`    ${ts}    clts\n    movdqu xmm0, [rsp - 16]\n    hlt`);
