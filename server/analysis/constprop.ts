@@ -2,7 +2,7 @@
 // of ECX/EAX/EDX at each wrmsr/rdmsr, the register moved to CR4, register targets of indirect
 // branches and the value a popf loads. Registers are forgotten at every branch target.
 
-import type { Gpr, LInsn } from './lower';
+import { EFFECT_BIT, type Gpr, type LInsn } from './lower';
 
 /** What is known about a register: its exact value, or only some bits known to be set. */
 export interface KnownValue {
@@ -44,7 +44,7 @@ function observed(L: LInsn): boolean {
   if (L.invalid) return false;
   const m = L.mnemonic;
   return (
-    m === 'wrmsr' || m === 'rdmsr' || m === 'popf' || m === 'popfq' || L.effects.some((e) => e.kind === 'cr-write') ||
+    m === 'wrmsr' || m === 'rdmsr' || m === 'popf' || m === 'popfq' || (L.kinds & EFFECT_BIT['cr-write']) !== 0 ||
     ((L.flow === 'icall' || L.flow === 'ijump') && L.ops[0]?.kind === 'reg')
   );
 }

@@ -9,8 +9,8 @@ export const rule: Rule = {
   on: ['gs-access'],
   check(L, facts, ctx) {
     if (!L.effects.some((e) => e.kind === 'gs-access')) return [];
-    if (ctx.p.userSection(ctx.p.records[L.index]!.section)) return [];
     if (facts.length === 0 || !facts.every((f) => f.gs === 'user')) return [];
+    if (ctx.p.userSection(ctx.p.records[L.index]!.section)) return [];
     const f = facts[0]!;
     return [
       {
