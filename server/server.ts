@@ -125,8 +125,10 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     let diagnostics: LspDiagnostic[];
     try {
       const model = modelOf(doc, settings);
+      // The lexical index is left to the first request that needs it (model.index is lazy):
+      // building it here after every edit cost ~25 ms of CPU plus its garbage per version and
+      // competed with the next edit's lint (issue #4).
       diagnostics = model.diagnostics.map((d) => toLspDiagnostic(d, relatedSupported));
-      primeIndex(uri, model);
     } catch (e) {
       log(`lint of ${uri} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
       diagnostics = [
@@ -139,23 +141,6 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       ];
     }
     await connection.sendDiagnostics({ uri, version: doc.version, diagnostics });
-  }
-
-  /**
-   * Builds the lexical index (hover, rename, symbols) once the user has paused, so the first
-   * request after an edit does not pay for it; skipped when another edit came in meanwhile.
-   */
-  function primeIndex(uri: string, model: DocumentModel): void {
-    // Keep only the version: holding the model here would keep it alive while the next one is built.
-    const version = model.version;
-    setTimeout(() => {
-      try {
-        const current = cache.peek(uri);
-        if (current && current.version === version && documents.get(uri)?.version === version) void current.index;
-      } catch (e) {
-        log(`indexing ${uri} failed: ${String(e)}`);
-      }
-    }, 250);
   }
 
   const scheduler = new LintScheduler(async (uri) => {
