@@ -13,7 +13,8 @@ export interface DocumentModel {
   file: string;
   version: number;
   text: string;
-  lines: string[];
+  /** The text split into lines the way LSP counts them (split on first use). */
+  readonly lines: string[];
   program: AssembledProgram;
   /** Findings located in this file (findings from included files are shown at the %include). */
   diagnostics: Diagnostic[];
@@ -61,7 +62,9 @@ export function rules(): readonly RuleView[] {
 export function buildModel(input: ModelInput): DocumentModel {
   const t0 = performance.now();
   const file = input.file;
-  const lines = splitLines(input.text);
+  // 18,000 line strings per version are only needed by requests (hover, code actions, links):
+  // split on first use so a re-lint after an edit does not allocate them.
+  let lines: string[] | undefined;
   const host = input.createHost();
   const result = runEngine(input.text, file, host, input.settings);
   const diagnostics = applySettings(mapToFile(result.diagnostics, file), input.settings);
@@ -73,7 +76,9 @@ export function buildModel(input: ModelInput): DocumentModel {
     file,
     version: input.version,
     text: input.text,
-    lines,
+    get lines() {
+      return (lines ??= splitLines(input.text));
+    },
     program: result.program,
     diagnostics,
     entries: result.entries,
@@ -94,7 +99,7 @@ export function buildModel(input: ModelInput): DocumentModel {
       return byLine.get(line) ?? [];
     },
     get index() {
-      return (index ??= buildSourceIndex(lines, file, result.program.symbols, scanPreprocessorNames(host.texts, path.resolve(file))));
+      return (index ??= buildSourceIndex(model.lines, file, result.program.symbols, scanPreprocessorNames(host.texts, path.resolve(file))));
     },
     dependencies: host.touched,
     settings: input.settings,
